@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds one variant of sinklab: scripts/build.sh [release|asan] (default release).
+# Extra arguments go to CMake, e.g. -DSINKLAB_NATIVE=ON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+variant="${1:-release}"
+shift || true
+case "$variant" in
+  release) flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSINKLAB_SANITIZE=ON -DSINKLAB_BENCH=OFF) ;;
+  *) echo "build: unknown variant '$variant' (use release or asan)" >&2; exit 2 ;;
+esac
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S . -B "build/$variant" "${generator[@]}" -DSINKLAB_WERROR=ON "${flags[@]}" "$@" >/dev/null
+cmake --build "build/$variant" -j "$(nproc)"

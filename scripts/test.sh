@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs the whole test suite twice,
+# in the release build and under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+for variant in release asan; do
+  echo "== $variant build"
+  scripts/build.sh "$variant"
+  echo "== $variant tests"
+  ctest --test-dir "build/$variant" --output-on-failure -j "$(nproc)"
+done

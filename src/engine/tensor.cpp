@@ -1,0 +1,137 @@
+#include "engine/tensor.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/strided.h"
+
+namespace sinklab {
+namespace {
+
+template <class Body>
+decltype(auto) dispatch_any(DType dtype, Body&& body) {
+  switch (dtype) {
+    case DType::f32: return body.template operator()<float>();
+    case DType::f64: return body.template operator()<double>();
+    case DType::i32: return body.template operator()<std::int32_t>();
+  }
+  fail("unknown dtype");
+}
+
+}  // namespace
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  for (auto s : shape)
+    if (s < 0) fail("Tensor::empty: negative size in shape {}", to_string(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(sinklab::numel(shape)) * dtype_size(dtype));
+  impl->shape = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.storage()->data(), 0, t.storage()->bytes());
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  dispatch_any(dtype, [&]<class T>() { std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value)); });
+  return t;
+}
+
+std::int64_t Tensor::size(std::int64_t axis) const {
+  return impl_->shape[normalize_axis(axis, dim(), "Tensor::size")];
+}
+
+bool Tensor::is_contiguous() const {
+  std::int64_t expected = 1;
+  for (std::size_t i = dim(); i-- > 0;) {
+    if (impl_->shape[i] != 1 && impl_->strides[i] != expected) return false;
+    expected *= impl_->shape[i];
+  }
+  return true;
+}
+
+double Tensor::at(const Shape& index) const {
+  if (index.size() != dim()) fail("Tensor::at: index of rank {} for a tensor of shape {}", index.size(), to_string(shape()));
+  std::int64_t off = 0;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (index[i] < 0 || index[i] >= impl_->shape[i])
+      fail("Tensor::at: index {} out of range for shape {}", to_string(index), to_string(shape()));
+    off += index[i] * impl_->strides[i];
+  }
+  return dispatch_any(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[off]); });
+}
+
+double Tensor::item() const {
+  if (numel() != 1) fail("Tensor::item: tensor of shape {} has {} elements, not 1", to_string(shape()), numel());
+  return at(Shape(dim(), 0));
+}
+
+Tensor Tensor::as_strided(const Shape& shape, const Shape& strides, std::int64_t offset) const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->offset = offset;
+  impl->dtype = impl_->dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::clone() const { return to(dtype()); }
+
+Tensor Tensor::to(DType dtype) const {
+  Tensor out = empty(shape(), dtype);
+  copy_into(out, *this);
+  return out;
+}
+
+Tensor Tensor::detach() const { return as_strided(shape(), strides(), offset()); }
+
+Tensor& Tensor::set_requires_grad(bool on) {
+  if (on && dtype() == DType::i32) fail("set_requires_grad: integer tensors of shape {} cannot have gradients", to_string(shape()));
+  impl_->requires_grad = on;
+  return *this;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  if (dst.shape() != src.shape())
+    fail("copy_into: destination shape {} differs from source shape {}", to_string(dst.shape()), to_string(src.shape()));
+  dispatch_any(dst.dtype(), [&]<class D>() {
+    dispatch_any(src.dtype(), [&]<class S>() {
+      D* d = static_cast<D*>(dst.storage()->data());
+      const S* s = static_cast<const S*>(src.storage()->data());
+      for_each_row<2>(dst.shape(), {&dst.strides(), &src.strides()}, {dst.offset(), src.offset()},
+                      [&](const auto& off, std::int64_t n, const auto& inc) {
+                        for (std::int64_t i = 0; i < n; ++i)
+                          d[off[0] + i * inc[0]] = static_cast<D>(s[off[1] + i * inc[1]]);
+                      });
+    });
+  });
+}
+
+void add_into(const Tensor& dst, const Tensor& src) {
+  if (dst.shape() != src.shape() || dst.dtype() != src.dtype())
+    fail("add_into: destination {} {} differs from source {} {}", dtype_name(dst.dtype()), to_string(dst.shape()),
+         dtype_name(src.dtype()), to_string(src.shape()));
+  dispatch_float(dst.dtype(), "add_into", [&]<class T>() {
+    T* d = static_cast<T*>(dst.storage()->data());
+    const T* s = static_cast<const T*>(src.storage()->data());
+    for_each_row<2>(dst.shape(), {&dst.strides(), &src.strides()}, {dst.offset(), src.offset()},
+                    [&](const auto& off, std::int64_t n, const auto& inc) {
+                      if (inc[0] == 1 && inc[1] == 1) {
+                        T* dp = d + off[0];
+                        const T* sp = s + off[1];
+                        for (std::int64_t i = 0; i < n; ++i) dp[i] += sp[i];
+                      } else {
+                        for (std::int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] += s[off[1] + i * inc[1]];
+                      }
+                    });
+  });
+}
+
+}  // namespace sinklab

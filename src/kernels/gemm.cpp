@@ -1,0 +1,95 @@
+#include "kernels/gemm.h"
+
+#include <Eigen/Core>
+#include <array>
+#include <map>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/error.h"
+
+namespace sinklab::kernels {
+namespace {
+
+using Key = std::array<std::int64_t, 14>;
+
+struct Onednn {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::mutex mutex;
+  std::map<Key, dnnl::matmul> primitives;
+};
+
+Onednn& onednn() {
+  static Onednn instance;
+  return instance;
+}
+
+dnnl::memory::desc describe(const MatrixView& m) {
+  // A broadcast batch of one is described with a stride past the matrix, which oneDNN accepts.
+  const std::int64_t extent = (m.rows - 1) * m.row_stride + (m.cols - 1) * m.col_stride + 1;
+  const std::int64_t bstride = m.batch == 1 ? extent : m.batch_stride;
+  return dnnl::memory::desc({m.batch, m.rows, m.cols}, dnnl::memory::data_type::f32, {bstride, m.row_stride, m.col_stride});
+}
+
+void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumulate) {
+  auto& dnn = onednn();
+  const std::int64_t batch = std::max(a.batch, b.batch);
+  const Key key{a.batch, b.batch, a.rows, a.cols, b.cols, a.batch_stride, a.row_stride, a.col_stride,
+                b.batch_stride, b.row_stride, b.col_stride, accumulate, 0, 0};
+  dnnl::matmul primitive;
+  {
+    std::lock_guard lock(dnn.mutex);
+    auto it = dnn.primitives.find(key);
+    if (it == dnn.primitives.end()) {
+      const dnnl::memory::desc c_md({batch, a.rows, b.cols}, dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::abc);
+      dnnl::primitive_attr attr;
+      if (accumulate) {
+        dnnl::post_ops ops;
+        ops.append_sum(1.0f);
+        attr.set_post_ops(ops);
+      }
+      const dnnl::matmul::desc desc(describe(a), describe(b), c_md);
+      it = dnn.primitives.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, dnn.engine))).first;
+    }
+    primitive = it->second;
+  }
+  const dnnl::memory::desc c_md({batch, a.rows, b.cols}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abc);
+  dnnl::memory a_mem(describe(a), dnn.engine, const_cast<void*>(a.data));
+  dnnl::memory b_mem(describe(b), dnn.engine, const_cast<void*>(b.data));
+  dnnl::memory c_mem(c_md, dnn.engine, c);
+  primitive.execute(dnn.stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+  dnn.stream.wait();
+}
+
+void gemm_eigen(const MatrixView& a, const MatrixView& b, double* c, bool accumulate) {
+  using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Strided = Eigen::Map<const Matrix, 0, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+  const std::int64_t batch = std::max(a.batch, b.batch);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    const auto* pa = static_cast<const double*>(a.data) + (a.batch == 1 ? 0 : i * a.batch_stride);
+    const auto* pb = static_cast<const double*>(b.data) + (b.batch == 1 ? 0 : i * b.batch_stride);
+    Strided ma(pa, a.rows, a.cols, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(a.row_stride, a.col_stride));
+    Strided mb(pb, b.rows, b.cols, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(b.row_stride, b.col_stride));
+    Eigen::Map<Matrix> mc(c + i * a.rows * b.cols, a.rows, b.cols);
+    if (accumulate) mc.noalias() += ma * mb;
+    else mc.noalias() = ma * mb;
+  }
+}
+
+}  // namespace
+
+void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate) {
+  if (a.cols != b.rows) fail("gemm: inner dimensions differ ({}x{} times {}x{})", a.rows, a.cols, b.rows, b.cols);
+  if (a.batch != b.batch && a.batch != 1 && b.batch != 1)
+    fail("gemm: batch sizes {} and {} do not broadcast", a.batch, b.batch);
+  if (a.rows == 0 || b.cols == 0) return;
+  switch (dtype) {
+    case DType::f32: gemm_onednn(a, b, c, accumulate); return;
+    case DType::f64: gemm_eigen(a, b, static_cast<double*>(c), accumulate); return;
+    default: fail("gemm: unsupported dtype {}", dtype_name(dtype));
+  }
+}
+
+}  // namespace sinklab::kernels

@@ -1,0 +1,20 @@
+#pragma once
+// Batched matrix product without autograd: C[b] (+)= A[b] · B[b]. fp32 runs through oneDNN with
+// cached primitives; fp64 (the gradient-check path) runs through Eigen. Transposes are strides.
+#include <cstdint>
+
+#include "engine/dtype.h"
+
+namespace sinklab::kernels {
+
+struct MatrixView {
+  const void* data;
+  std::int64_t batch;  // 1, or the batch size; a batch of 1 is broadcast over the other operand's
+  std::int64_t rows, cols;
+  std::int64_t batch_stride, row_stride, col_stride;  // in elements; one of row/col stride must be 1
+};
+
+// c is contiguous (max(a.batch, b.batch), a.rows, b.cols). With accumulate, adds into c.
+void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false);
+
+}  // namespace sinklab::kernels
