@@ -15,7 +15,7 @@ using Inputs = std::vector<Tensor>;
 TEST(Attention, Gradient) {
   Rng rng(111);
   for (bool strided : {false, true}) {
-    const Shape shape{random_size(rng, 1, 2), random_size(rng, 1, 3), random_size(rng, 1, 6), random_size(rng, 1, 5)};
+    const Shape shape{random_size(rng, 1, 2), random_size(rng, 1, 3), random_size(rng, 2, 7), random_size(rng, 2, 5)};
     Tensor q = random_input(shape, rng, strided), k = random_input(shape, rng), v = random_input(shape, rng, strided);
     expect_gradcheck("causal_attention", [](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2]).out; },
                      {q, k, v});
