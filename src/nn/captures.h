@@ -1,0 +1,17 @@
+#pragma once
+// Named capture points: what a forward pass can hand to analysis without analysis reaching into
+// modules. Filled only when asked for, always detached from the graph.
+#include <map>
+#include <string>
+
+#include "engine/tensor.h"
+
+namespace sinklab::nn {
+
+struct Captures {
+  bool attention = false;  // "blocks.<l>.attn.probs": (B, H, T, T)
+  bool residual = false;   // "blocks.<l>.resid_pre" and "blocks.<l>.resid_post": (B, T, d_model)
+  std::map<std::string, Tensor> tensors;
+};
+
+}  // namespace sinklab::nn

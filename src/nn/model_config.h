@@ -1,0 +1,31 @@
+#pragma once
+// The architecture of a decoder transformer, independent of how it is configured (YAML lives in train/).
+#include <cstdint>
+#include <string>
+
+namespace sinklab::nn {
+
+enum class NormKind { layernorm, rmsnorm };
+enum class PosKind { learned, rope, none };
+enum class MlpKind { gelu, swiglu };
+
+struct ModelConfig {
+  std::int64_t vocab_size = 256;
+  std::int64_t context = 128;  // longest sequence the model sees
+  std::int64_t d_model = 128;
+  std::int64_t n_layer = 4;
+  std::int64_t n_head = 4;
+  std::int64_t d_ff = 512;
+  NormKind norm = NormKind::rmsnorm;
+  PosKind pos = PosKind::rope;
+  MlpKind mlp = MlpKind::swiglu;
+  bool bias = false;            // biases in linear layers and in layernorm
+  bool tie_embeddings = true;   // the output head reuses the token embedding
+  double norm_eps = 1e-5;
+  double rope_base = 10000.0;
+  double init_std = 0.02;
+
+  std::int64_t d_head() const { return d_model / n_head; }
+};
+
+}  // namespace sinklab::nn

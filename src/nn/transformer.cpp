@@ -1,0 +1,41 @@
+#include "nn/transformer.h"
+
+#include "ops/ops.h"
+
+namespace sinklab::nn {
+
+Transformer::Transformer(const ModelConfig& c, std::uint64_t seed) : config_(c) {
+  if (c.n_head <= 0 || c.d_model % c.n_head != 0)
+    fail("Transformer: d_model {} is not divisible by n_head {}", c.d_model, c.n_head);
+  if (c.pos == PosKind::rope && c.d_head() % 2 != 0) fail("Transformer: rope needs an even d_head, got {}", c.d_head());
+  Rng rng(seed);
+  tok_emb_ = std::make_unique<Embedding>(c.vocab_size, c.d_model, c.init_std, rng);
+  register_module("tok_emb", *tok_emb_);
+  if (c.pos == PosKind::learned) {
+    pos_emb_ = std::make_unique<Embedding>(c.context, c.d_model, c.init_std, rng);
+    register_module("pos_emb", *pos_emb_);
+  }
+  for (std::int64_t l = 0; l < c.n_layer; ++l) blocks_.add(std::make_unique<Block>(c, rng));
+  register_module("blocks", blocks_);
+  norm_f_ = std::make_unique<Norm>(c.norm, c.d_model, c.bias, c.norm_eps);
+  register_module("norm_f", *norm_f_);
+  if (!c.tie_embeddings) {
+    lm_head_ = std::make_unique<Linear>(c.d_model, c.vocab_size, false, c.init_std, rng);
+    register_module("lm_head", *lm_head_);
+  }
+}
+
+Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
+  if (ids.dim() != 2 || ids.dtype() != DType::i32)
+    fail("Transformer::forward: ids must be (B, T) i32, got {} {}", dtype_name(ids.dtype()), to_string(ids.shape()));
+  const std::int64_t T = ids.shape()[1];
+  if (T > config_.context) fail("Transformer::forward: sequence length {} exceeds the context {}", T, config_.context);
+  Tensor x = tok_emb_->forward(ids);  // (B, T, C)
+  if (pos_emb_) x = x + ops::slice(pos_emb_->weight, 0, 0, T);
+  for (std::size_t l = 0; l < blocks_.items.size(); ++l) x = blocks_.items[l]->forward(x, captures, "blocks." + std::to_string(l));
+  x = norm_f_->forward(x);
+  const Tensor& head = lm_head_ ? lm_head_->weight : tok_emb_->weight;  // (V, C)
+  return ops::matmul(x, ops::transpose(head, 0, 1));  // (B, T, V)
+}
+
+}  // namespace sinklab::nn

@@ -1,0 +1,46 @@
+#pragma once
+// The decoder: token (+ learned position) embedding, n_layer pre-norm blocks, final norm, output
+// head (tied to the token embedding unless configured otherwise).
+//
+// Parameter names: tok_emb.weight (V, d), pos_emb.weight (context, d) [pos: learned],
+// blocks.<l>.{norm1,norm2}.{weight,bias}, blocks.<l>.attn.{wq,wk,wv,wo}.{weight,bias},
+// blocks.<l>.mlp.{fc,proj}.* [gelu] or blocks.<l>.mlp.{w1,w2,w3}.* [swiglu],
+// norm_f.{weight,bias}, lm_head.weight (V, d) [untied]. Linear weights are (out, in).
+//
+// Init: every weight matrix and embedding ~ N(0, init_std = 0.02); the projections that write
+// into the residual stream (attn.wo, mlp.proj / mlp.w2) ~ N(0, 0.02 / sqrt(2 n_layer)) (GPT-2);
+// biases 0; norm weights 1.
+#include <memory>
+#include <vector>
+
+#include "nn/block.h"
+#include "nn/captures.h"
+#include "nn/embedding.h"
+
+namespace sinklab::nn {
+
+class Transformer : public Module {
+ public:
+  Transformer(const ModelConfig& config, std::uint64_t seed);
+  // ids: (B, T) i32 with T <= context -> logits (B, T, vocab_size)
+  Tensor forward(const Tensor& ids, Captures* captures = nullptr) const;
+  const ModelConfig& config() const { return config_; }
+
+ private:
+  // Registers its entries as "0", "1", ... so block parameters read "blocks.<l>.".
+  struct Blocks : Module {
+    std::vector<std::unique_ptr<Block>> items;
+    void add(std::unique_ptr<Block> b) {
+      register_module(std::to_string(items.size()), *b);
+      items.push_back(std::move(b));
+    }
+  };
+
+  ModelConfig config_;
+  std::unique_ptr<Embedding> tok_emb_, pos_emb_;
+  Blocks blocks_;
+  std::unique_ptr<Norm> norm_f_;
+  std::unique_ptr<Linear> lm_head_;  // untied only
+};
+
+}  // namespace sinklab::nn

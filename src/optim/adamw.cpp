@@ -1,0 +1,71 @@
+#include "optim/adamw.h"
+
+#include <cmath>
+#include <map>
+
+namespace sinklab::optim {
+
+AdamW::AdamW(const nn::NamedTensors& params, const AdamWConfig& config) : config_(config) {
+  for (const auto& [name, p] : params) {
+    if (p.dtype() != DType::f32 || !p.is_contiguous()) fail("AdamW: parameter {} must be contiguous f32", name);
+    const bool decay = config.decay == DecayPolicy::all || (config.decay == DecayPolicy::matrices && p.dim() >= 2);
+    slots_.push_back({name, p, Tensor::zeros(p.shape()), Tensor::zeros(p.shape()), decay});
+  }
+}
+
+void AdamW::step(double lr) {
+  ++steps_;
+  const double b1 = config_.beta1, b2 = config_.beta2;
+  const double bias1 = 1 - std::pow(b1, static_cast<double>(steps_));
+  const double bias2_sqrt = std::sqrt(1 - std::pow(b2, static_cast<double>(steps_)));
+  const float step_size = static_cast<float>(lr / bias1);
+  for (auto& s : slots_) {
+    const Tensor grad = s.param.grad();
+    if (!grad.defined()) continue;
+    float* p = s.param.data<float>();
+    float* m = s.m.data<float>();
+    float* v = s.v.data<float>();
+    const float* g = grad.data<float>();
+    const float keep = s.decay ? static_cast<float>(1 - lr * config_.weight_decay) : 1.0f;
+    const auto fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
+    const auto fbias2 = static_cast<float>(bias2_sqrt), feps = static_cast<float>(config_.eps);
+    const std::int64_t n = s.param.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (std::int64_t i = 0; i < n; ++i) {
+      p[i] *= keep;
+      m[i] = m[i] * fb1 + g[i] * (1 - fb1);
+      v[i] = v[i] * fb2 + g[i] * g[i] * (1 - fb2);
+      p[i] -= step_size * m[i] / (std::sqrt(v[i]) / fbias2 + feps);
+    }
+  }
+}
+
+void AdamW::zero_grad() {
+  for (auto& s : slots_) s.param.zero_grad();
+}
+
+nn::NamedTensors AdamW::state() const {
+  nn::NamedTensors out;
+  for (const auto& s : slots_) {
+    out.emplace_back("m." + s.name, s.m);
+    out.emplace_back("v." + s.name, s.v);
+  }
+  return out;
+}
+
+void AdamW::load_state(const nn::NamedTensors& state, std::int64_t steps) {
+  std::map<std::string, Tensor> by_name(state.begin(), state.end());
+  for (auto& s : slots_) {
+    for (auto [prefix, dst] : {std::pair{"m.", &s.m}, std::pair{"v.", &s.v}}) {
+      auto it = by_name.find(prefix + s.name);
+      if (it == by_name.end()) fail("AdamW: optimizer state has no '{}{}'", prefix, s.name);
+      if (it->second.shape() != s.param.shape() || it->second.dtype() != DType::f32)
+        fail("AdamW: optimizer state '{}{}' has shape {}, parameter has {}", prefix, s.name, to_string(it->second.shape()),
+             to_string(s.param.shape()));
+      copy_into(*dst, it->second);
+    }
+  }
+  steps_ = steps;
+}
+
+}  // namespace sinklab::optim

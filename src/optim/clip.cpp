@@ -1,0 +1,28 @@
+#include "optim/clip.h"
+
+#include <cmath>
+
+namespace sinklab::optim {
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
+  double total = 0;
+  for (const auto& p : params) {
+    const Tensor g = p.grad();
+    if (!g.defined()) continue;
+    const float* d = g.data<float>();
+    for (std::int64_t i = 0; i < g.numel(); ++i) total += static_cast<double>(d[i]) * d[i];
+  }
+  const double norm = std::sqrt(total);
+  if (max_norm > 0 && norm > max_norm) {
+    const auto scale = static_cast<float>(max_norm / (norm + 1e-6));
+    for (const auto& p : params) {
+      const Tensor g = p.grad();
+      if (!g.defined()) continue;
+      float* d = g.data<float>();
+      for (std::int64_t i = 0; i < g.numel(); ++i) d[i] *= scale;
+    }
+  }
+  return norm;
+}
+
+}  // namespace sinklab::optim
