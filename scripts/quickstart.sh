@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# README command 1: installs what is missing and builds sinklab (release).
+# README command 1: installs what is missing, builds, fetches TinyStories, trains the default
+# config into runs/tinystories-tiny/ and prints a sample from it. Running it again continues or
+# re-uses that run (--resume) instead of starting over.
+# Offline machines: SINKLAB_DATA_MIRROR=../shared/data scripts/quickstart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 scripts/build.sh release
-echo "quickstart: built build/release (libraries, tests, benchmarks)"
+sinklab=build/release/sinklab
+$sinklab data fetch tinystories
+$sinklab train configs/tinystories-tiny.yaml --name tinystories-tiny --resume
+$sinklab eval tinystories-tiny
+echo "--- sample (sinklab sample tinystories-tiny --prompt 'Once upon a time' --tokens 100 --seed 2):"
+$sinklab sample tinystories-tiny --prompt "Once upon a time" --tokens 100 --seed 2

@@ -1,0 +1,126 @@
+// sinklab: the command line. Subcommands only parse arguments and call into train/ and data/.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "data/fetch.h"
+#include "data/manifest.h"
+#include "engine/error.h"
+#include "io/atomic_file.h"
+#include "train/config.h"
+#include "train/inference.h"
+#include "train/trainer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sinklab;
+
+fs::path runs_dir_default() {
+  const char* env = std::getenv("SINKLAB_RUNS_DIR");
+  return env && *env ? fs::path(env) : fs::path("runs");
+}
+
+// RUN may be a folder, or a name under the runs folder.
+fs::path resolve_run(const std::string& run, const fs::path& runs_dir) {
+  if (fs::is_directory(run)) return run;
+  if (fs::is_directory(runs_dir / run)) return runs_dir / run;
+  fail("no run '{}' (looked for the folder {} and {})", run, run, (runs_dir / run).string());
+}
+
+int cmd_eval(const fs::path& run_dir, std::int64_t batches) {
+  auto run = train::load_run(run_dir);
+  if (batches > 0) run.config.train.eval_batches = batches;
+  auto data = data::prepare_data(run.config.data, std::cout);
+  const auto val = train::validation_batches(run.config, *data.valid, run.tokenizer->bos());
+  const double loss = train::evaluate(*run.model, val);
+  const std::int64_t tokens = run.config.train.eval_batches * run.config.train.batch_size * run.config.data.context;
+  std::cout << fmt::format("{} at step {}: val_loss {:.4f} (perplexity {:.2f}) on {} batches, {} tokens of {}\n",
+                           run_dir.string(), run.step, loss, std::exp(loss), val.size(), tokens, data.valid_text.string());
+  const nlohmann::ordered_json j{{"step", run.step}, {"val_loss", loss}, {"perplexity", std::exp(loss)},
+                                 {"batches", val.size()}, {"tokens", tokens}, {"data", data.valid_text.string()}};
+  io::write_file_atomic(run_dir / "eval.json", j.dump(2) + "\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sinklab: train small transformers and watch attention sinks emerge"};
+  app.require_subcommand(1);
+  app.fallthrough();  // --runs-dir may come after the subcommand
+  fs::path runs_dir = runs_dir_default();
+  app.add_option("--runs-dir", runs_dir, "where runs live (default: $SINKLAB_RUNS_DIR or ./runs)");
+
+  train::TrainOptions topt;
+  auto* train_cmd = app.add_subcommand("train", "train a model from a YAML config into runs/<name>/");
+  train_cmd->add_option("config", topt.config_file, "the YAML config")->required()->check(CLI::ExistingFile);
+  train_cmd->add_option("--set", topt.overrides, "override a key: --set optim.lr=1e-3 (repeatable)");
+  train_cmd->add_option("--name", topt.name, "run name (default: the config file's name)");
+  train_cmd->add_flag("--resume", topt.resume, "continue the run from its newest checkpoint");
+  train_cmd->add_option("--stop-after", topt.stop_after, "checkpoint and stop after this step (resume later)");
+
+  std::string run_name;
+  std::int64_t eval_batches = 0;
+  auto* eval_cmd = app.add_subcommand("eval", "validation loss of a run's newest checkpoint");
+  eval_cmd->add_option("run", run_name, "run folder or name")->required();
+  eval_cmd->add_option("--batches", eval_batches, "validation batches (default: the run's train.eval_batches)");
+
+  train::SampleOptions sopt;
+  auto* sample_cmd = app.add_subcommand("sample", "generate text from a run's newest checkpoint");
+  sample_cmd->add_option("run", run_name, "run folder or name")->required();
+  sample_cmd->add_option("--prompt", sopt.prompt, "text to continue");
+  sample_cmd->add_option("--tokens", sopt.tokens, "tokens to generate")->capture_default_str()->check(CLI::PositiveNumber);
+  sample_cmd->add_option("--temperature", sopt.temperature, "0 for greedy")->capture_default_str()->check(CLI::NonNegativeNumber);
+  sample_cmd->add_option("--seed", sopt.seed, "sampling seed")->capture_default_str();
+
+  auto* data_cmd = app.add_subcommand("data", "data sets")->require_subcommand(1);
+  std::string dataset;
+  std::vector<std::string> splits;
+  auto* fetch_cmd = data_cmd->add_subcommand("fetch", "download a data set, or copy it from $SINKLAB_DATA_MIRROR");
+  fetch_cmd->add_option("name", dataset, "data set name (see: sinklab data list)")->required();
+  fetch_cmd->add_option("--split", splits, "only these splits (repeatable)");
+  auto* list_cmd = data_cmd->add_subcommand("list", "the data sets sinklab can fetch");
+
+  auto* config_cmd = app.add_subcommand("config", "config files")->require_subcommand(1);
+  auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its meaning");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*train_cmd) {
+      topt.runs_dir = runs_dir;
+      const auto result = train::run_training(topt);
+      return result.interrupted ? 130 : 0;
+    }
+    if (*eval_cmd) return cmd_eval(resolve_run(run_name, runs_dir), eval_batches);
+    if (*sample_cmd) {
+      const auto run = train::load_run(resolve_run(run_name, runs_dir));
+      std::cout << train::sample(run, sopt) << "\n";
+      return 0;
+    }
+    if (*fetch_cmd) {
+      data::fetch_dataset(dataset, splits, std::cout);
+      return 0;
+    }
+    if (*list_cmd) {
+      for (const auto& d : data::manifest()) {
+        std::cout << d.name << ": " << d.description << "\n";
+        for (const auto& s : d.splits)
+          std::cout << "  " << s.split << " -> " << (data::data_dir() / d.name / s.file).string()
+                    << (fs::exists(data::data_dir() / d.name / s.file) ? " (present)" : "") << "\n";
+      }
+      return 0;
+    }
+    if (*keys_cmd) {
+      for (const auto& [key, doc] : train::config_keys()) std::cout << key << "  " << doc << "\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

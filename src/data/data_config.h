@@ -1,0 +1,20 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace sinklab::data {
+
+struct DataConfig {
+  std::string name = "tinystories";  // tinystories | wikitext2 | wikitext103 | text
+  std::string path;                  // data.name text: the training file (valid_path for validation)
+  std::string valid_path;
+  std::string train_split = "train";  // which manifest splits train and validate on
+  std::string valid_split = "valid";
+  std::string tokenizer = "bpe";  // byte | bpe
+  std::int64_t vocab_size = 4096;  // bpe only; byte level is always 256 + BOS + EOS
+  std::int64_t context = 128;
+  bool bos = true;                   // every sequence starts with BOS
+  std::string window = "document";   // document: sequences start at document starts; random: anywhere
+};
+
+}  // namespace sinklab::data

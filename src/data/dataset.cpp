@@ -1,0 +1,102 @@
+#include "data/dataset.h"
+
+#include <chrono>
+
+#include "data/documents.h"
+#include "data/fetch.h"
+#include "data/manifest.h"
+#include "engine/error.h"
+#include "io/sha256.h"
+
+namespace sinklab::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path resolve_split(const DataConfig& c, const std::string& split, const std::string& text_path) {
+  if (c.name == "text") {
+    if (!fs::exists(text_path)) fail("{}: data file not found (data.path / data.valid_path)", text_path);
+    return text_path;
+  }
+  const fs::path p = split_path(c.name, split);
+  if (!fs::exists(p))
+    fail("data set '{}' split '{}' is missing ({}). Fetch it with: sinklab data fetch {}  "
+         "(offline: SINKLAB_DATA_MIRROR=../shared/data sinklab data fetch {})",
+         c.name, split, p.string(), c.name, c.name);
+  return p;
+}
+
+TextFormat format_of(const DataConfig& c) { return c.name == "text" ? TextFormat::plain : dataset_info(c.name).format; }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::unique_ptr<TokenFile> tokenize(const fs::path& text_file, const std::string& text_sha, TextFormat format,
+                                    const Tokenizer& tok, std::ostream& log) {
+  const fs::path cache = data_dir() / "cache" / "tokens" /
+                         fmt::format("{}-{}-{}.bin", text_sha.substr(0, 16), tok.key(), static_cast<int>(format));
+  if (fs::exists(cache)) {
+    auto file = std::make_unique<TokenFile>(cache);
+    if (file->header().tokenizer_key == tok.key() && file->header().source_sha256 == text_sha) return file;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string text = read_text_file(text_file);
+  const auto docs = split_documents(text, format);
+  if (docs.empty()) fail("{}: no documents found", text_file.string());
+  log << "tokenizing " << text_file.string() << " (" << docs.size() << " documents) ... " << std::flush;
+  std::vector<std::vector<std::int32_t>> encoded(docs.size());
+#pragma omp parallel for schedule(dynamic, 16)
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    encoded[i] = tok.encode(docs[i]);
+    encoded[i].push_back(tok.eos());
+  }
+  std::vector<std::uint64_t> offsets{0};
+  std::vector<std::int32_t> tokens;
+  for (const auto& e : encoded) {
+    tokens.insert(tokens.end(), e.begin(), e.end());
+    offsets.push_back(tokens.size());
+  }
+  fs::create_directories(cache.parent_path());
+  write_token_file(cache, {static_cast<std::uint64_t>(tok.vocab_size()), docs.size(), tokens.size(), tok.key(), text_sha},
+                   offsets, tokens);
+  log << tokens.size() << " tokens in " << fmt::format("{:.1f}", seconds_since(t0)) << " s\n";
+  return std::make_unique<TokenFile>(cache);
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::path& model_file) {
+  if (config.tokenizer == "byte") return make_byte_tokenizer();
+  if (!fs::exists(model_file)) fail("{}: tokenizer model not found", model_file.string());
+  return load_bpe_tokenizer(model_file);
+}
+
+PreparedData prepare_data(const DataConfig& c, std::ostream& log) {
+  PreparedData out;
+  out.train_text = resolve_split(c, c.train_split, c.path);
+  out.valid_text = resolve_split(c, c.valid_split, c.valid_path);
+  const TextFormat format = format_of(c);
+  const std::string train_sha = io::sha256_file(out.train_text);
+  const std::string valid_sha = io::sha256_file(out.valid_text);
+  if (c.tokenizer == "byte") {
+    out.tokenizer = make_byte_tokenizer();
+  } else {
+    out.tokenizer_file = data_dir() / "cache" / "tokenizers" / fmt::format("bpe{}-{}.model", c.vocab_size, train_sha.substr(0, 16));
+    if (!fs::exists(out.tokenizer_file)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::string text = read_text_file(out.train_text);
+      const auto docs = split_documents(text, format);
+      log << "training a BPE tokenizer (vocab " << c.vocab_size << ") on " << out.train_text.string() << " ... " << std::flush;
+      fs::create_directories(out.tokenizer_file.parent_path());
+      train_bpe_tokenizer(docs, c.vocab_size, out.tokenizer_file);
+      log << fmt::format("{:.1f}", seconds_since(t0)) << " s\n";
+    }
+    out.tokenizer = load_bpe_tokenizer(out.tokenizer_file);
+  }
+  out.train = tokenize(out.train_text, train_sha, format, *out.tokenizer, log);
+  out.valid = tokenize(out.valid_text, valid_sha, format, *out.tokenizer, log);
+  return out;
+}
+
+}  // namespace sinklab::data

@@ -1,0 +1,56 @@
+#pragma once
+// Batches of (inputs, targets) from a token file.
+//
+// window document: each sequence starts at a document (with BOS when bos is on); documents are
+// taken in a seeded random order without replacement per epoch, and a document shorter than the
+// sequence is followed by the next ones (each again after BOS) until the sequence is full; the rest
+// of a longer document is not used. window random: each sequence starts at a uniformly random
+// token of the whole stream (after BOS when bos is on). Targets equal to BOS are ignored (-100):
+// nothing predicts the start of a packed document.
+#include <cstdint>
+
+#include "data/token_file.h"
+#include "engine/rng.h"
+#include "engine/tensor.h"
+
+namespace sinklab::data {
+
+constexpr std::int32_t ignore_index = -100;
+
+struct Batch {
+  Tensor inputs;   // (B, T) i32
+  Tensor targets;  // (B, T) i32, ignore_index where no target counts
+};
+
+struct LoaderState {
+  std::uint64_t epoch = 0;
+  std::uint64_t cursor = 0;  // next position in this epoch's document order
+  Rng::State rng{};          // random windows
+};
+
+class Loader {
+ public:
+  Loader(const TokenFile& tokens, std::int64_t context, std::int64_t batch_size, bool bos, bool random_window,
+         std::int32_t bos_id, std::uint64_t seed);
+
+  Batch next();
+
+  LoaderState state() const;
+  void set_state(const LoaderState& state);
+
+ private:
+  std::uint64_t next_document();
+  void fill_sequence(std::int32_t* seq, std::int64_t length);
+  void shuffle_epoch();
+
+  const TokenFile& tokens_;
+  std::int64_t context_, batch_size_;
+  bool bos_, random_window_;
+  std::int32_t bos_id_;
+  std::uint64_t seed_;
+  std::uint64_t epoch_ = 0, cursor_ = 0;
+  std::vector<std::uint64_t> order_;
+  Rng rng_;
+};
+
+}  // namespace sinklab::data

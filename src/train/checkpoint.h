@@ -1,0 +1,31 @@
+#pragma once
+// Checkpoints: runs/<run>/checkpoints/step_<N>/{model.safetensors, optimizer.safetensors, state.json},
+// and checkpoints/latest naming the newest complete one. A checkpoint is written into a temporary
+// folder, fsynced and renamed into place before `latest` is switched (atomically), so a crash or
+// Ctrl-C at any moment leaves the previous checkpoint readable. state.json records the sha256 of
+// both tensor files, so a damaged checkpoint is refused with a clear error.
+#include <filesystem>
+#include <optional>
+
+#include "data/loader.h"
+#include "nn/module.h"
+#include "optim/adamw.h"
+
+namespace sinklab::train {
+
+struct TrainingState {
+  std::int64_t step = 0;
+  std::int64_t tokens = 0;
+  data::LoaderState loader;
+};
+
+void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
+                     const TrainingState& state, std::int64_t keep);
+
+// The newest checkpoint's folder, if any.
+std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run_dir);
+
+// Restores model weights and (when given) optimizer moments; returns the saved state.
+TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::AdamW* optimizer);
+
+}  // namespace sinklab::train

@@ -1,0 +1,381 @@
+#include "train/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "data/manifest.h"
+#include "engine/error.h"
+
+namespace sinklab::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Origin {
+  std::string file;
+  int line = -1;  // 0-based; -1 when not from a file line
+  std::string where() const { return line >= 0 ? fmt::format("{}:{}", file, line + 1) : file; }
+};
+
+struct Entry {
+  YAML::Node value;
+  Origin origin;
+};
+
+using Flat = std::map<std::string, Entry>;
+
+[[noreturn]] void bad(const Entry& e, const std::string& key, const std::string& message) {
+  fail("{}: {}: {}", e.origin.where(), key, message);
+}
+
+std::string shown(const YAML::Node& n) {
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  return n.IsSequence() ? "a list" : n.IsMap() ? "a mapping" : "nothing";
+}
+
+// ---- converting YAML values to typed fields -------------------------------------------------
+
+template <class T>
+struct EnumNames;
+template <>
+struct EnumNames<nn::NormKind> {
+  static constexpr std::array<std::pair<const char*, nn::NormKind>, 2> values{{{"layernorm", nn::NormKind::layernorm}, {"rmsnorm", nn::NormKind::rmsnorm}}};
+};
+template <>
+struct EnumNames<nn::PosKind> {
+  static constexpr std::array<std::pair<const char*, nn::PosKind>, 3> values{
+      {{"learned", nn::PosKind::learned}, {"rope", nn::PosKind::rope}, {"none", nn::PosKind::none}}};
+};
+template <>
+struct EnumNames<nn::MlpKind> {
+  static constexpr std::array<std::pair<const char*, nn::MlpKind>, 2> values{{{"gelu", nn::MlpKind::gelu}, {"swiglu", nn::MlpKind::swiglu}}};
+};
+template <>
+struct EnumNames<optim::DecayPolicy> {
+  static constexpr std::array<std::pair<const char*, optim::DecayPolicy>, 3> values{
+      {{"matrices", optim::DecayPolicy::matrices}, {"all", optim::DecayPolicy::all}, {"none", optim::DecayPolicy::none}}};
+};
+
+template <class T>
+concept IsEnum = std::is_enum_v<T>;
+
+template <class T>
+T convert(const Entry& e, const std::string& key) {
+  const YAML::Node& n = e.value;
+  if constexpr (std::is_same_v<T, std::vector<double>>) {
+    if (!n.IsSequence()) bad(e, key, "expected a list of numbers, got " + shown(n));
+    std::vector<double> out;
+    for (const auto& item : n) out.push_back(convert<double>({item, e.origin}, key));
+    return out;
+  } else {
+    if (!n.IsScalar()) bad(e, key, fmt::format("expected a single value, got {}", shown(n)));
+    if constexpr (IsEnum<T>) {
+      std::vector<std::string> names;
+      for (const auto& [name, value] : EnumNames<T>::values) {
+        if (n.Scalar() == name) return value;
+        names.push_back(name);
+      }
+      bad(e, key, fmt::format("'{}' is not one of: {}", n.Scalar(), fmt::join(names, ", ")));
+    } else {
+      try {
+        if constexpr (std::is_same_v<T, std::string>) return n.Scalar();
+        else if constexpr (std::is_same_v<T, bool>) return n.as<bool>();
+        else if constexpr (std::is_integral_v<T>) {
+          // yaml-cpp accepts 1e3 for integers in some versions; insist on digits.
+          const std::string& s = n.Scalar();
+          if (s.empty() || s.find_first_not_of("+-0123456789") != std::string::npos) throw YAML::BadConversion(n.Mark());
+          return n.as<T>();
+        } else return n.as<T>();
+      } catch (const YAML::BadConversion&) {
+        const char* what = std::is_same_v<T, bool> ? "true or false" : std::is_integral_v<T> ? "an integer" : "a number";
+        bad(e, key, fmt::format("expected {}, got {}", what, shown(n)));
+      }
+    }
+  }
+}
+
+template <class T>
+YAML::Node to_node(const T& v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return YAML::Node(fmt::format("{}", v));  // the shortest text that reads back to the same double
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    YAML::Node seq(YAML::NodeType::Sequence);
+    for (double x : v) seq.push_back(to_node(x));
+    return seq;
+  } else if constexpr (IsEnum<T>) {
+    for (const auto& [name, value] : EnumNames<T>::values)
+      if (value == v) return YAML::Node(std::string(name));
+    return YAML::Node("?");
+  } else {
+    return YAML::Node(v);
+  }
+}
+
+// ---- the schema: every key a config may hold ------------------------------------------------
+
+struct Key {
+  std::string path, doc;
+  std::function<void(Config&, const Entry&)> set;
+  std::function<YAML::Node(const Config&)> get;
+};
+
+template <class Access>
+Key field(std::string path, std::string doc, Access access) {
+  using T = std::remove_cvref_t<decltype(access(std::declval<Config&>()))>;
+  return {path, std::move(doc), [access, path](Config& c, const Entry& e) { access(c) = convert<T>(e, path); },
+          [access](const Config& c) { return to_node(access(const_cast<Config&>(c))); }};
+}
+
+#define SINKLAB_FIELD(path, member, doc) field(path, doc, [](Config& c) -> auto& { return c.member; })
+
+const std::vector<Key>& schema() {
+  static const std::vector<Key> keys = [] {
+    std::vector<Key> k;
+    k.push_back(SINKLAB_FIELD("seed", seed, "seed of initialisation, data order and sampling"));
+    k.push_back(SINKLAB_FIELD("data.name", data.name, "tinystories | wikitext2 | wikitext103 | text"));
+    k.push_back(SINKLAB_FIELD("data.path", data.path, "data.name text: the training file"));
+    k.push_back(SINKLAB_FIELD("data.valid_path", data.valid_path, "data.name text: the validation file"));
+    k.push_back(SINKLAB_FIELD("data.train_split", data.train_split, "manifest split to train on (train | valid | test)"));
+    k.push_back(SINKLAB_FIELD("data.valid_split", data.valid_split, "manifest split to validate on"));
+    k.push_back(SINKLAB_FIELD("data.tokenizer", data.tokenizer, "byte | bpe (SentencePiece, trained on the training split)"));
+    k.push_back(SINKLAB_FIELD("data.vocab_size", data.vocab_size, "BPE vocabulary size (ignored for byte: 258)"));
+    k.push_back(SINKLAB_FIELD("data.context", data.context, "tokens per sequence (the model's context)"));
+    k.push_back(SINKLAB_FIELD("data.bos", data.bos, "start every sequence with BOS"));
+    k.push_back(SINKLAB_FIELD("data.window", data.window, "document | random: where sequences start"));
+    k.push_back(SINKLAB_FIELD("model.d_model", model.d_model, "residual width"));
+    k.push_back(SINKLAB_FIELD("model.n_layer", model.n_layer, "number of blocks"));
+    k.push_back(SINKLAB_FIELD("model.n_head", model.n_head, "attention heads (must divide d_model)"));
+    k.push_back(SINKLAB_FIELD("model.d_ff", model.d_ff, "MLP hidden width"));
+    k.push_back(SINKLAB_FIELD("model.norm", model.norm, "layernorm | rmsnorm"));
+    k.push_back(SINKLAB_FIELD("model.pos", model.pos, "learned | rope | none"));
+    k.push_back(SINKLAB_FIELD("model.mlp", model.mlp, "gelu | swiglu"));
+    k.push_back(SINKLAB_FIELD("model.bias", model.bias, "biases in linear layers and layernorm"));
+    k.push_back(SINKLAB_FIELD("model.tie_embeddings", model.tie_embeddings, "output head shares the token embedding"));
+    k.push_back(SINKLAB_FIELD("model.norm_eps", model.norm_eps, "epsilon of the norms"));
+    k.push_back(SINKLAB_FIELD("model.rope_base", model.rope_base, "RoPE base frequency"));
+    k.push_back(SINKLAB_FIELD("model.init_std", model.init_std, "std of the normal init (residual projections: / sqrt(2 n_layer))"));
+    k.push_back(SINKLAB_FIELD("optim.lr", optim.lr, "peak learning rate"));
+    k.push_back(SINKLAB_FIELD("optim.min_lr", optim.min_lr, "learning rate at the end of the cosine"));
+    k.push_back(SINKLAB_FIELD("optim.warmup", optim.warmup, "linear warmup steps"));
+    k.push_back({"optim.betas", "AdamW [beta1, beta2]",
+                 [](Config& c, const Entry& e) {
+                   const auto betas = convert<std::vector<double>>(e, "optim.betas");
+                   if (betas.size() != 2) bad(e, "optim.betas", fmt::format("expected two numbers [beta1, beta2], got {}", betas.size()));
+                   c.optim.adamw.beta1 = betas[0];
+                   c.optim.adamw.beta2 = betas[1];
+                 },
+                 [](const Config& c) { return to_node(std::vector<double>{c.optim.adamw.beta1, c.optim.adamw.beta2}); }});
+    k.push_back(SINKLAB_FIELD("optim.eps", optim.adamw.eps, "AdamW epsilon"));
+    k.push_back(SINKLAB_FIELD("optim.weight_decay", optim.adamw.weight_decay, "decoupled weight decay"));
+    k.push_back(SINKLAB_FIELD("optim.decay", optim.adamw.decay, "matrices | all | none: which parameters decay"));
+    k.push_back(SINKLAB_FIELD("optim.clip", optim.clip, "global gradient-norm clip (0: off)"));
+    k.push_back(SINKLAB_FIELD("train.steps", train.steps, "optimizer steps"));
+    k.push_back(SINKLAB_FIELD("train.batch_size", train.batch_size, "sequences per micro-batch"));
+    k.push_back(SINKLAB_FIELD("train.grad_accum", train.grad_accum, "micro-batches per optimizer step"));
+    k.push_back(SINKLAB_FIELD("train.eval_every", train.eval_every, "validation every N steps (0: only at the end)"));
+    k.push_back(SINKLAB_FIELD("train.eval_batches", train.eval_batches, "fixed validation batches"));
+    k.push_back(SINKLAB_FIELD("train.checkpoint_every", train.checkpoint_every, "checkpoint every N steps (0: only at the end)"));
+    k.push_back(SINKLAB_FIELD("train.keep_checkpoints", train.keep_checkpoints, "how many recent checkpoints to keep"));
+    k.push_back(SINKLAB_FIELD("train.threads", train.threads, "threads (0: all cores)"));
+    k.push_back(SINKLAB_FIELD("train.log_every", train.log_every, "progress line every N steps when not on a terminal"));
+    return k;
+  }();
+  return keys;
+}
+
+// ---- reading files --------------------------------------------------------------------------
+
+void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file, Flat& out) {
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (item.second.IsMap()) flatten(item.second, path, file, out);
+    else out[path] = {item.second, {file, item.first.Mark().line}};
+  }
+}
+
+Flat read_file(const fs::path& file, std::vector<fs::path>& chain) {
+  if (!fs::exists(file)) {
+    if (chain.empty()) fail("{}: config file not found", file.string());
+    fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
+  }
+  const fs::path canonical = fs::weakly_canonical(file);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) fail("{}: `extends` forms a cycle", file.string());
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    fail("{}:{}: not valid YAML: {}", file.string(), e.mark.line + 1, e.msg);
+  }
+  if (root.IsNull()) fail("{}: the config file is empty", file.string());
+  if (!root.IsMap()) fail("{}: a config must be a mapping of sections (data, model, optim, train, ...)", file.string());
+  Flat flat;
+  if (root["extends"]) {
+    const auto base = root["extends"];
+    if (!base.IsScalar()) fail("{}:{}: extends: expected a file name", file.string(), base.Mark().line + 1);
+    chain.push_back(canonical);
+    flat = read_file(file.parent_path() / base.Scalar(), chain);
+    chain.pop_back();
+  }
+  Flat own;
+  flatten(root, "", file.string(), own);
+  own.erase("extends");
+  for (auto& [k, v] : own) flat[k] = v;
+  return flat;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestion(const std::string& key) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& k : schema()) {
+    const std::size_t d = edit_distance(key, k.path);
+    if (d < best_d) best_d = d, best = k.path;
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+// ---- checks across keys ---------------------------------------------------------------------
+
+void validate(const Config& c, const Flat& flat) {
+  auto check = [&](bool ok, const std::string& key, const std::string& message) {
+    if (ok) return;
+    auto it = flat.find(key);
+    const std::string where = it != flat.end() ? it->second.origin.where() : c.source + " (default value)";
+    fail("{}: {}: {}", where, key, message);
+  };
+  auto one_of = [&](const std::string& value, std::initializer_list<const char*> allowed, const std::string& key) {
+    for (const char* a : allowed)
+      if (value == a) return;
+    check(false, key, fmt::format("'{}' is not one of: {}", value, fmt::join(allowed, ", ")));
+  };
+  {
+    std::vector<std::string> names;
+    for (const auto& d : data::manifest()) names.push_back(d.name);
+    names.push_back("text");
+    check(std::find(names.begin(), names.end(), c.data.name) != names.end(), "data.name",
+          fmt::format("'{}' is not one of: {}", c.data.name, fmt::join(names, ", ")));
+  }
+  one_of(c.data.tokenizer, {"byte", "bpe"}, "data.tokenizer");
+  one_of(c.data.window, {"document", "random"}, "data.window");
+  if (c.data.name == "text") check(!c.data.path.empty(), "data.path", "data.name text needs data.path (and data.valid_path)");
+  if (c.data.name == "text") check(!c.data.valid_path.empty(), "data.valid_path", "data.name text needs data.valid_path");
+  check(c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
+        fmt::format("must be in [300, 65535] for bpe, got {}", c.data.vocab_size));
+  check(c.data.context >= 2, "data.context", fmt::format("must be at least 2, got {}", c.data.context));
+  for (auto [key, v] : {std::pair{"model.d_model", c.model.d_model}, {"model.n_layer", c.model.n_layer},
+                        {"model.n_head", c.model.n_head}, {"model.d_ff", c.model.d_ff}})
+    check(v > 0, key, fmt::format("must be positive, got {}", v));
+  check(c.model.d_model % c.model.n_head == 0, "model.n_head",
+        fmt::format("d_model {} is not divisible by n_head {}", c.model.d_model, c.model.n_head));
+  check(c.model.pos != nn::PosKind::rope || c.model.d_head() % 2 == 0, "model.pos",
+        fmt::format("rope needs an even head size, d_model / n_head = {}", c.model.d_head()));
+  check(c.model.norm_eps > 0, "model.norm_eps", "must be positive");
+  check(c.model.init_std > 0, "model.init_std", "must be positive");
+  check(c.optim.lr > 0, "optim.lr", fmt::format("must be positive, got {}", c.optim.lr));
+  check(c.optim.min_lr >= 0 && c.optim.min_lr <= c.optim.lr, "optim.min_lr",
+        fmt::format("must be in [0, optim.lr = {}], got {}", c.optim.lr, c.optim.min_lr));
+  check(c.optim.warmup >= 0, "optim.warmup", "must not be negative");
+  for (double b : {c.optim.adamw.beta1, c.optim.adamw.beta2}) check(b >= 0 && b < 1, "optim.betas", "each beta must be in [0, 1)");
+  check(c.optim.adamw.eps > 0, "optim.eps", "must be positive");
+  check(c.optim.adamw.weight_decay >= 0, "optim.weight_decay", "must not be negative");
+  check(c.optim.clip >= 0, "optim.clip", "must not be negative (0 turns clipping off)");
+  for (auto [key, v] : {std::pair{"train.steps", c.train.steps}, {"train.batch_size", c.train.batch_size},
+                        {"train.grad_accum", c.train.grad_accum}, {"train.eval_batches", c.train.eval_batches},
+                        {"train.keep_checkpoints", c.train.keep_checkpoints}, {"train.log_every", c.train.log_every}})
+    check(v > 0, key, fmt::format("must be positive, got {}", v));
+  for (auto [key, v] : {std::pair{"train.eval_every", c.train.eval_every}, {"train.checkpoint_every", c.train.checkpoint_every},
+                        {"train.threads", c.train.threads}})
+    check(v >= 0, key, fmt::format("must not be negative, got {}", v));
+}
+
+}  // namespace
+
+Config load_config(const fs::path& file, const std::vector<std::string>& overrides) {
+  std::vector<fs::path> chain;
+  Flat flat = read_file(file, chain);
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) fail("--set {}: expected key=value", o);
+    YAML::Node value;
+    try {
+      value = YAML::Load(o.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      fail("--set {}: the value is not valid YAML ({})", o, e.msg);
+    }
+    flat[o.substr(0, eq)] = {value, {"--set " + o, -1}};
+  }
+  Config config;
+  config.source = file.string();
+  std::map<std::string, const Key*> by_path;
+  for (const auto& k : schema()) by_path[k.path] = &k;
+  for (const auto& [key, entry] : flat) {
+    auto it = by_path.find(key);
+    if (it == by_path.end()) fail("{}: unknown key '{}'{}", entry.origin.where(), key, suggestion(key));
+    it->second->set(config, entry);
+  }
+  validate(config, flat);
+  config.model.context = config.data.context;
+  return config;
+}
+
+std::string resolved_yaml(const Config& config) {
+  // Keys nest by their dots, in schema order: a small tree, then one emitter pass.
+  struct Tree {
+    std::vector<std::pair<std::string, Tree>> children;
+    YAML::Node value;
+    Tree& child(const std::string& name) {
+      for (auto& [n, t] : children)
+        if (n == name) return t;
+      return children.emplace_back(name, Tree{}).second;
+    }
+  } root;
+  for (const auto& k : schema()) {
+    Tree* node = &root;
+    std::string rest = k.path;
+    for (std::size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) node = &node->child(rest.substr(0, dot));
+    node->child(rest).value = k.get(config);
+  }
+  YAML::Emitter out;
+  const std::function<void(const Tree&)> emit = [&](const Tree& t) {
+    out << YAML::BeginMap;
+    for (const auto& [name, child] : t.children) {
+      out << YAML::Key << name << YAML::Value;
+      if (child.children.empty()) {
+        if (child.value.IsSequence()) out << YAML::Flow;
+        out << child.value;
+      } else {
+        emit(child);
+      }
+    }
+    out << YAML::EndMap;
+  };
+  emit(root);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::vector<std::pair<std::string, std::string>> config_keys() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& k : schema()) out.emplace_back(k.path, k.doc);
+  return out;
+}
+
+}  // namespace sinklab::train

@@ -1,0 +1,85 @@
+#include "train/inference.h"
+
+#include <cmath>
+
+#include "data/dataset.h"
+#include "engine/rng.h"
+#include "ops/ops.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+
+namespace sinklab::train {
+
+nn::ModelConfig model_config(const Config& config, const data::Tokenizer& tokenizer) {
+  nn::ModelConfig m = config.model;
+  m.vocab_size = tokenizer.vocab_size();
+  m.context = config.data.context;
+  return m;
+}
+
+LoadedRun load_run(const std::filesystem::path& run_dir) {
+  const auto config_file = run_dir / "config.resolved.yaml";
+  if (!std::filesystem::exists(config_file)) fail("{}: not a run folder (no config.resolved.yaml)", run_dir.string());
+  LoadedRun run;
+  run.config = load_config(config_file);
+  run.tokenizer = data::load_tokenizer(run.config.data, run_dir / "tokenizer.model");
+  run.model = std::make_unique<nn::Transformer>(model_config(run.config, *run.tokenizer), run.config.seed);
+  const auto checkpoint = latest_checkpoint(run_dir);
+  if (!checkpoint) fail("{}: the run has no checkpoint yet", run_dir.string());
+  run.step = load_checkpoint(*checkpoint, *run.model, nullptr).step;
+  run.model->train(false);
+  return run;
+}
+
+double evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches) {
+  NoGradGuard no_grad;
+  double total = 0;
+  for (const auto& b : batches) total += ops::cross_entropy(model.forward(b.inputs), b.targets, data::ignore_index).item();
+  return batches.empty() ? 0.0 : total / static_cast<double>(batches.size());
+}
+
+std::vector<data::Batch> validation_batches(const Config& c, const data::TokenFile& valid, std::int32_t bos_id) {
+  // A seed of its own, so the validation set does not move when training settings change.
+  data::Loader loader(valid, c.data.context, c.train.batch_size, c.data.bos, c.data.window == "random", bos_id,
+                      c.seed + 0x5EED);
+  std::vector<data::Batch> batches;
+  for (std::int64_t i = 0; i < c.train.eval_batches; ++i) batches.push_back(loader.next());
+  return batches;
+}
+
+std::string sample(const LoadedRun& run, const SampleOptions& o) {
+  if (o.temperature < 0) fail("sample: temperature must not be negative, got {}", o.temperature);
+  const auto& tok = *run.tokenizer;
+  std::vector<std::int32_t> ids{tok.bos()};
+  const auto prompt = tok.encode(o.prompt);
+  ids.insert(ids.end(), prompt.begin(), prompt.end());
+  Rng rng(o.seed);
+  NoGradGuard no_grad;
+  const auto V = tok.vocab_size();
+  const std::int64_t context = run.config.data.context;
+  for (std::int64_t n = 0; n < o.tokens; ++n) {
+    const std::size_t start = ids.size() > static_cast<std::size_t>(context) ? ids.size() - context : 0;
+    const std::vector<std::int32_t> window(ids.begin() + static_cast<std::ptrdiff_t>(start), ids.end());
+    const auto T = static_cast<std::int64_t>(window.size());
+    const Tensor logits = run.model->forward(Tensor::from_vector(window, {1, T}));
+    const float* last = logits.data<float>() + (T - 1) * V;
+    std::int32_t next = 0;
+    if (o.temperature == 0) {
+      next = static_cast<std::int32_t>(std::max_element(last, last + V) - last);
+    } else {
+      const float m = *std::max_element(last, last + V);
+      std::vector<double> p(static_cast<std::size_t>(V));
+      double z = 0;
+      for (std::int64_t v = 0; v < V; ++v) z += (p[v] = std::exp((last[v] - m) / o.temperature));
+      double u = rng.uniform() * z;
+      for (next = 0; next < V - 1 && (u -= p[next]) > 0; ++next) {
+      }
+    }
+    if (next == tok.eos()) break;
+    ids.push_back(next);
+  }
+  // Decoding prompt and continuation together keeps the spacing between them right.
+  return tok.decode(std::vector<std::int32_t>(ids.begin() + 1, ids.end()));
+}
+
+}  // namespace sinklab::train

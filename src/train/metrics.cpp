@@ -1,0 +1,94 @@
+#include "train/metrics.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace sinklab::train {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* csv_header = "step,tokens,loss,lr,grad_norm,step_ms,tokens_per_s,val_loss";
+
+// Rewrites `file` keeping the header (if any) and the lines whose step is <= keep_until.
+void truncate_after(const fs::path& file, std::int64_t keep_until, bool csv) {
+  if (!fs::exists(file)) return;
+  std::ifstream in(file);
+  std::string line, kept;
+  bool first = true;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::int64_t step = 0;
+    if (csv && first) {
+      kept += line + "\n";
+      first = false;
+      continue;
+    }
+    first = false;
+    try {
+      step = csv ? std::stoll(line.substr(0, line.find(','))) : nlohmann::json::parse(line).at("step").get<std::int64_t>();
+    } catch (const std::exception&) {
+      continue;  // a half-written last line from a crash
+    }
+    if (step <= keep_until) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream(file, std::ios::trunc) << kept;
+}
+
+std::string num(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+MetricsLog::MetricsLog(const fs::path& run_dir, std::int64_t keep_until) {
+  const fs::path jsonl = run_dir / "metrics.jsonl", csv = run_dir / "metrics.csv";
+  truncate_after(jsonl, keep_until, false);
+  truncate_after(csv, keep_until, true);
+  const bool new_csv = !fs::exists(csv) || fs::file_size(csv) == 0;
+  jsonl_.open(jsonl, std::ios::app);
+  csv_.open(csv, std::ios::app);
+  if (!jsonl_ || !csv_) fail("{}: cannot write metrics", run_dir.string());
+  if (new_csv) csv_ << csv_header << "\n";
+}
+
+void MetricsLog::write(const StepMetrics& m) {
+  nlohmann::ordered_json j{{"step", m.step},     {"tokens", m.tokens},   {"loss", m.loss},
+                           {"lr", m.lr},         {"grad_norm", m.grad_norm}, {"step_ms", m.step_ms},
+                           {"tokens_per_s", m.tokens_per_s}};
+  if (m.val_loss) j["val_loss"] = *m.val_loss;
+  jsonl_ << j.dump() << "\n" << std::flush;
+  csv_ << m.step << "," << m.tokens << "," << num(m.loss) << "," << num(m.lr) << "," << num(m.grad_norm) << ","
+       << num(m.step_ms) << "," << num(m.tokens_per_s) << "," << (m.val_loss ? num(*m.val_loss) : "") << "\n"
+       << std::flush;
+}
+
+std::vector<StepMetrics> read_metrics(const fs::path& jsonl) {
+  std::ifstream in(jsonl);
+  if (!in) fail("{}: cannot read", jsonl.string());
+  std::vector<StepMetrics> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    StepMetrics m;
+    m.step = j.at("step");
+    m.tokens = j.at("tokens");
+    m.loss = j.at("loss");
+    m.lr = j.at("lr");
+    m.grad_norm = j.at("grad_norm");
+    m.step_ms = j.at("step_ms");
+    m.tokens_per_s = j.at("tokens_per_s");
+    if (j.contains("val_loss")) m.val_loss = j.at("val_loss").get<double>();
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace sinklab::train

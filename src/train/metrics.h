@@ -1,0 +1,30 @@
+#pragma once
+// Per-step metrics: runs/<run>/metrics.jsonl (one JSON object per step) and metrics.csv (the same
+// columns, for pandas). Written line by line and flushed, so a crash loses at most one step.
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+namespace sinklab::train {
+
+struct StepMetrics {
+  std::int64_t step = 0, tokens = 0;
+  double loss = 0, lr = 0, grad_norm = 0, step_ms = 0, tokens_per_s = 0;
+  std::optional<double> val_loss;
+};
+
+class MetricsLog {
+ public:
+  // Keeps the records of steps <= keep_until (the checkpoint a resumed run restarts from).
+  MetricsLog(const std::filesystem::path& run_dir, std::int64_t keep_until);
+  void write(const StepMetrics& m);
+
+ private:
+  std::ofstream jsonl_, csv_;
+};
+
+// Reads every record of a metrics.jsonl (for tests and comparisons).
+std::vector<StepMetrics> read_metrics(const std::filesystem::path& jsonl);
+
+}  // namespace sinklab::train

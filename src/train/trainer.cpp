@@ -1,0 +1,138 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "data/dataset.h"
+#include "engine/parallel.h"
+#include "io/atomic_file.h"
+#include "ops/ops.h"
+#include "optim/clip.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/inference.h"
+#include "train/interrupt.h"
+#include "train/metrics.h"
+#include "train/progress.h"
+
+namespace sinklab::train {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// The first line where two resolved configs differ, for the resume error.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(sa, la)), gb = static_cast<bool>(std::getline(sb, lb));
+    if (!ga && !gb) return "";
+    if (la != lb || ga != gb) return fmt::format("saved '{}', now '{}'", ga ? la : "", gb ? lb : "");
+  }
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainOptions& opt) {
+  // Everything that can fail on bad input happens before the run folder is touched.
+  Config config = load_config(opt.config_file, opt.overrides);
+  const std::string name = opt.name.empty() ? opt.config_file.stem().string() : opt.name;
+  const fs::path run_dir = opt.runs_dir / name;
+  const std::string resolved = resolved_yaml(config);
+  std::optional<fs::path> checkpoint;
+  if (fs::exists(run_dir)) {
+    if (!opt.resume)
+      fail("{}: the run folder already exists; continue it with --resume, or pick another --name", run_dir.string());
+    const fs::path saved = run_dir / "config.resolved.yaml";
+    if (fs::exists(saved)) {
+      // Compared after both pass through the same parser, so formatting never counts as a change.
+      const std::string diff = first_difference(resolved_yaml(load_config(saved)), resolved);
+      if (!diff.empty()) fail("{}: the config differs from the run being resumed ({})", saved.string(), diff);
+    }
+    checkpoint = latest_checkpoint(run_dir);
+  }
+  set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : std::max(1, num_threads()));
+
+  data::PreparedData data = data::prepare_data(config.data, std::cout);
+  const nn::ModelConfig mc = model_config(config, *data.tokenizer);
+  nn::Transformer model(mc, config.seed);
+  optim::AdamW optimizer(model.named_parameters(), config.optim.adamw);
+  data::Loader loader(*data.train, config.data.context, config.train.batch_size, config.data.bos,
+                      config.data.window == "random", data.tokenizer->bos(), config.seed);
+  const auto val_batches = validation_batches(config, *data.valid, data.tokenizer->bos());
+
+  TrainingState state;
+  if (checkpoint) {
+    state = load_checkpoint(*checkpoint, model, &optimizer);
+    loader.set_state(state.loader);
+  }
+  fs::create_directories(run_dir);
+  io::write_file_atomic(run_dir / "config.resolved.yaml", resolved);
+  if (!data.tokenizer_file.empty() && !fs::exists(run_dir / "tokenizer.model"))
+    fs::copy_file(data.tokenizer_file, run_dir / "tokenizer.model");
+  MetricsLog metrics(run_dir, state.step);
+  const std::int64_t total = config.train.steps;
+  Progress progress(total, config.train.log_every, run_dir / "log.txt");
+  progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} threads{}",
+                            checkpoint ? "resuming" : "training", run_dir.string(), model.parameter_count(), mc.vocab_size,
+                            total, config.train.batch_size * config.data.context * config.train.grad_accum, num_threads(),
+                            checkpoint ? fmt::format(" | from step {}", state.step) : ""));
+
+  InterruptGuard interrupt;
+  const auto schedule = config.schedule();
+  const auto params = model.parameters();
+  const std::int64_t first_step = state.step;
+  TrainResult result{run_dir, state.step, false, false};
+  while (state.step < total) {
+    const auto t0 = Clock::now();
+    const double lr = schedule.at(state.step);
+    double loss = 0;
+    for (std::int64_t micro = 0; micro < config.train.grad_accum; ++micro) {
+      const data::Batch batch = loader.next();
+      Tensor l = ops::cross_entropy(model.forward(batch.inputs), batch.targets, data::ignore_index);
+      loss += l.item() / static_cast<double>(config.train.grad_accum);
+      backward(config.train.grad_accum == 1 ? l : l * (1.0 / static_cast<double>(config.train.grad_accum)));
+    }
+    const double grad_norm = optim::clip_grad_norm(params, config.optim.clip);
+    optimizer.step(lr);
+    optimizer.zero_grad();
+    ++state.step;
+    const std::int64_t step_tokens = config.train.batch_size * config.data.context * config.train.grad_accum;
+    state.tokens += step_tokens;
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    StepMetrics m{state.step, state.tokens, loss, lr, grad_norm, ms, static_cast<double>(step_tokens) / (ms / 1000.0), {}};
+    if (!std::isfinite(loss)) {
+      progress.line(fmt::format("step {}: the loss is {} — stopping (try a lower optim.lr)", state.step, loss));
+      fail("training diverged at step {} (loss {})", state.step, loss);
+    }
+    const bool last = state.step == total;
+    if ((config.train.eval_every > 0 && state.step % config.train.eval_every == 0) || last) {
+      m.val_loss = evaluate(model, val_batches);
+      progress.line(fmt::format("step {}/{} | val_loss {:.4f} | loss {:.4f}", state.step, total, *m.val_loss, loss));
+    }
+    metrics.write(m);
+    progress.step(m, first_step);
+    const bool stop_here = opt.stop_after > 0 && state.step >= opt.stop_after;
+    result.interrupted = InterruptGuard::requested();
+    if (last || stop_here || result.interrupted ||
+        (config.train.checkpoint_every > 0 && state.step % config.train.checkpoint_every == 0)) {
+      state.loader = loader.state();
+      save_checkpoint(run_dir, model, optimizer, state, config.train.keep_checkpoints);
+    }
+    if (result.interrupted) {
+      progress.line(fmt::format("interrupted: checkpoint written at step {}; continue with --resume", state.step));
+      break;
+    }
+    if (stop_here) break;
+  }
+  progress.finish();
+  result.step = state.step;
+  result.finished = state.step >= total;
+  if (result.finished) progress.line(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));
+  return result;
+}
+
+}  // namespace sinklab::train

@@ -1,0 +1,207 @@
+// The sinklab binary as a user runs it: bad inputs, resume, Ctrl-C. Everything runs in a temp dir.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "support/temp_dir.h"
+#include "train/metrics.h"
+
+namespace sinklab::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("SINKLAB_DATA_DIR", (dir / "data").c_str(), 1);
+    setenv("SINKLAB_RUNS_DIR", (dir / "runs").c_str(), 1);
+    std::string train, valid;
+    const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "then", "it", "slept", "in", "sun"};
+    for (int d = 0; d < 120; ++d) {
+      std::string doc;
+      for (int w = 0; w < 12 + d % 17; ++w) doc += std::string(words[(d * 5 + w * 7) % 12]) + " ";
+      (d % 6 == 0 ? valid : train) += doc + "\n\n";
+    }
+    write_file(dir / "train.txt", train);
+    write_file(dir / "valid.txt", valid);
+    write_file(dir / "tiny.yaml", fmt::format(
+        "seed: 1\ndata:\n  name: text\n  path: {}\n  valid_path: {}\n  tokenizer: byte\n  context: 16\n"
+        "model:\n  d_model: 32\n  n_layer: 1\n  n_head: 2\n  d_ff: 64\n"
+        "optim:\n  lr: 0.01\n  warmup: 2\n"
+        "train:\n  steps: 8\n  batch_size: 4\n  eval_every: 4\n  eval_batches: 2\n  checkpoint_every: 4\n  threads: 1\n  log_every: 1\n",
+        (dir / "train.txt").string(), (dir / "valid.txt").string()));
+  }
+
+  Result run(const std::string& args) {
+    const fs::path out = dir / "output.txt";
+    const int status = std::system(fmt::format("{} {} > {} 2>&1", SINKLAB_BINARY, args, out.string()).c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
+  }
+
+  // Every file of a folder with its bytes: a folder is unchanged when its snapshot is.
+  static std::map<std::string, std::string> snapshot(const fs::path& folder) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(folder))
+      if (e.is_regular_file()) files[fs::relative(e.path(), folder).string()] = read_file(e.path());
+    return files;
+  }
+
+  std::vector<train::StepMetrics> metrics(const std::string& run) { return train::read_metrics(dir / "runs" / run / "metrics.jsonl"); }
+
+  TempDir dir;
+};
+
+std::string fmt_losses(const std::vector<train::StepMetrics>& ms) {
+  std::string s;
+  for (const auto& m : ms) s += fmt::format("{}:{} ", m.step, m.loss);
+  return s;
+}
+
+TEST_F(Cli, TrainWritesACompleteRunFolder) {
+  const auto r = run("train " + (dir / "tiny.yaml").string() + " --name full");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const fs::path run_dir = dir / "runs" / "full";
+  for (const char* f : {"config.resolved.yaml", "metrics.jsonl", "metrics.csv", "log.txt", "checkpoints/latest",
+                        "checkpoints/step_0000008/model.safetensors", "checkpoints/step_0000008/optimizer.safetensors",
+                        "checkpoints/step_0000008/state.json"})
+    EXPECT_TRUE(fs::exists(run_dir / f)) << f;
+  const auto ms = metrics("full");
+  ASSERT_EQ(ms.size(), 8u);
+  EXPECT_TRUE(ms[3].val_loss.has_value());
+  EXPECT_TRUE(ms[7].val_loss.has_value());
+  EXPECT_FALSE(ms[4].val_loss.has_value());
+  EXPECT_LT(ms[7].loss, ms[0].loss);
+  EXPECT_NE(r.output.find("step 8/8"), std::string::npos) << r.output;
+  const auto e = run("eval full");
+  EXPECT_EQ(e.code, 0) << e.output;
+  EXPECT_NE(e.output.find("val_loss"), std::string::npos);
+  const auto s = run("sample full --prompt 'the cat' --tokens 10 --seed 3");
+  EXPECT_EQ(s.code, 0) << s.output;
+  EXPECT_TRUE(s.output.starts_with("the cat")) << s.output;
+}
+
+TEST_F(Cli, ResumeIsBitIdenticalToAStraightRun) {
+  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name straight").code, 0);
+  const auto first = run("train " + (dir / "tiny.yaml").string() + " --name split --stop-after 4");
+  ASSERT_EQ(first.code, 0) << first.output;
+  ASSERT_EQ(metrics("split").size(), 4u);
+  const auto second = run("train " + (dir / "tiny.yaml").string() + " --name split --resume");
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("from step 4"), std::string::npos) << second.output;
+  const auto a = metrics("straight"), b = metrics("split");
+  ASSERT_EQ(a.size(), b.size()) << fmt_losses(b);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;  // exact, not approximate
+    EXPECT_EQ(a[i].grad_norm, b[i].grad_norm) << "step " << a[i].step;
+    EXPECT_EQ(a[i].val_loss, b[i].val_loss) << "step " << a[i].step;
+  }
+}
+
+TEST_F(Cli, CtrlCFinishesTheStepCheckpointsAndResumes) {
+  const auto cfg = (dir / "tiny.yaml").string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open((dir / "interrupted.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(SINKLAB_BINARY, SINKLAB_BINARY, "train", cfg.c_str(), "--name", "ctrlc", "--set", "train.steps=100000", "--set",
+          "train.checkpoint_every=0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const fs::path jsonl = dir / "runs" / "ctrlc" / "metrics.jsonl";
+  for (int i = 0; i < 600 && !(fs::exists(jsonl) && fs::file_size(jsonl) > 0); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(jsonl)) << read_file(dir / "interrupted.log");
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::string log = read_file(dir / "interrupted.log");
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << log;
+  EXPECT_NE(log.find("interrupted: checkpoint written at step"), std::string::npos) << log;
+  const auto ms = metrics("ctrlc");
+  ASSERT_FALSE(ms.empty());
+  const std::int64_t last = ms.back().step;
+  EXPECT_EQ(read_file(dir / "runs" / "ctrlc" / "checkpoints" / "latest"), fmt::format("step_{:07d}\n", last));
+  const auto resumed = run("train " + cfg + " --name ctrlc --resume --set train.steps=100000 --set train.checkpoint_every=0 --stop-after " +
+                           std::to_string(last + 2));
+  EXPECT_EQ(resumed.code, 0) << resumed.output;
+  const auto after = metrics("ctrlc");
+  ASSERT_EQ(after.size(), static_cast<std::size_t>(last + 2));
+  EXPECT_EQ(after.back().step, last + 2);
+}
+
+TEST_F(Cli, BadInputsGiveClearErrorsAndNeverDamageARun) {
+  const auto cfg = (dir / "tiny.yaml").string();
+  ASSERT_EQ(run("train " + cfg + " --name existing").code, 0);
+  const fs::path existing = dir / "runs" / "existing";
+  const auto before = snapshot(existing);
+
+  struct Case {
+    std::string what, args, expected;
+  };
+  write_file(dir / "empty.txt", "");
+  write_file(dir / "latin1.txt", "caf\xe9 au lait\n");
+  write_file(dir / "unknown.yaml", "extends: tiny.yaml\nmodel:\n  d_modle: 64\n");
+  write_file(dir / "type.yaml", "extends: tiny.yaml\ntrain:\n  steps: ten\n");
+  write_file(dir / "lr.yaml", "extends: tiny.yaml\noptim:\n  lr: -1\n");
+  write_file(dir / "heads.yaml", "extends: tiny.yaml\nmodel:\n  n_head: 3\n");
+  const std::vector<Case> cases{
+      {"missing data file", "train " + cfg + " --name new1 --set data.path=" + (dir / "nope.txt").string(), "nope.txt: data file not found"},
+      {"empty data file", "train " + cfg + " --name new2 --set data.path=" + (dir / "empty.txt").string(), "empty.txt: data file is empty"},
+      {"non-UTF-8 data file", "train " + cfg + " --name new3 --set data.path=" + (dir / "latin1.txt").string(), "latin1.txt:1: data file is not UTF-8"},
+      {"unknown key", "train " + (dir / "unknown.yaml").string() + " --name existing --resume", "unknown.yaml:3: unknown key 'model.d_modle'"},
+      {"wrong type", "train " + (dir / "type.yaml").string() + " --name existing --resume", "type.yaml:3: train.steps: expected an integer, got 'ten'"},
+      {"negative lr", "train " + (dir / "lr.yaml").string() + " --name existing --resume", "lr.yaml:3: optim.lr: must be positive"},
+      {"indivisible heads", "train " + (dir / "heads.yaml").string() + " --name existing --resume", "model.n_head: d_model 32 is not divisible by n_head 3"},
+      {"existing run without --resume", "train " + cfg + " --name existing", "already exists; continue it with --resume"},
+      {"changed config on resume", "train " + cfg + " --name existing --resume --set optim.lr=0.02", "differs from the run being resumed"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run(c.args);
+    EXPECT_NE(r.code, 0) << c.what;
+    EXPECT_NE(r.output.find("error: "), std::string::npos) << c.what << ": " << r.output;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos) << c.what << ": " << r.output;
+    EXPECT_EQ(snapshot(existing), before) << c.what << " changed the existing run folder";
+  }
+  for (const char* name : {"new1", "new2", "new3"}) EXPECT_FALSE(fs::exists(dir / "runs" / name)) << name;
+}
+
+TEST_F(Cli, DamagedCheckpointsAreRefusedByName) {
+  const auto cfg = (dir / "tiny.yaml").string();
+  ASSERT_EQ(run("train " + cfg + " --name damaged --set train.steps=4").code, 0);
+  const fs::path model = dir / "runs" / "damaged" / "checkpoints" / "step_0000004" / "model.safetensors";
+  const std::string good = read_file(model);
+  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"truncated", good.substr(0, good.size() / 2)},
+           {"corrupted", [&] {
+              std::string b = good;
+              b[b.size() - 100] ^= 0x40;
+              return b;
+            }()}}) {
+    write_file(model, bytes);
+    const auto snap = snapshot(dir / "runs" / "damaged");
+    for (const std::string& args : std::vector<std::string>{"eval damaged", "train " + cfg + " --name damaged --resume --set train.steps=4"}) {
+      const auto r = run(args);
+      EXPECT_NE(r.code, 0) << what << " " << args;
+      EXPECT_NE(r.output.find("model.safetensors: checkpoint file is damaged"), std::string::npos) << what << ": " << r.output;
+    }
+    EXPECT_EQ(snapshot(dir / "runs" / "damaged"), snap) << what;
+  }
+}
+
+}  // namespace
+}  // namespace sinklab::testing

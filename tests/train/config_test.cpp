@@ -1,0 +1,78 @@
+#include "train/config.h"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace sinklab::testing {
+namespace {
+
+std::string error_of(const std::filesystem::path& file, const std::vector<std::string>& overrides = {}) {
+  try {
+    train::load_config(file, overrides);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, ExtendsAndSetOverrideInOrder) {
+  TempDir dir;
+  write_file(dir / "base.yaml", "seed: 3\nmodel:\n  d_model: 64\n  n_head: 4\noptim:\n  lr: 0.01\n");
+  write_file(dir / "child.yaml", "extends: base.yaml\nmodel:\n  d_model: 96\n");
+  const auto c = train::load_config(dir / "child.yaml", {"optim.lr=0.002", "data.tokenizer=byte"});
+  EXPECT_EQ(c.seed, 3u);
+  EXPECT_EQ(c.model.d_model, 96);
+  EXPECT_EQ(c.model.n_head, 4);
+  EXPECT_DOUBLE_EQ(c.optim.lr, 0.002);
+  EXPECT_EQ(c.data.tokenizer, "byte");
+}
+
+TEST(Config, ResolvedYamlReadsBackToTheSameConfig) {
+  TempDir dir;
+  write_file(dir / "a.yaml", "optim:\n  lr: 0.003\n  betas: [0.9, 0.99]\nmodel:\n  norm: layernorm\n");
+  const auto c = train::load_config(dir / "a.yaml");
+  const std::string yaml = train::resolved_yaml(c);
+  write_file(dir / "resolved.yaml", yaml);
+  EXPECT_EQ(train::resolved_yaml(train::load_config(dir / "resolved.yaml")), yaml);
+  EXPECT_NE(yaml.find("lr: 0.003"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("norm: layernorm"), std::string::npos);
+}
+
+TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
+  TempDir dir;
+  write_file(dir / "unknown.yaml", "model:\n  d_model: 64\n  dmodel: 3\n");
+  EXPECT_NE(error_of(dir / "unknown.yaml").find("unknown.yaml:3: unknown key 'model.dmodel' (did you mean 'model.d_model'?)"),
+            std::string::npos)
+      << error_of(dir / "unknown.yaml");
+  write_file(dir / "type.yaml", "train:\n  steps: many\n");
+  EXPECT_NE(error_of(dir / "type.yaml").find("type.yaml:2: train.steps: expected an integer, got 'many'"), std::string::npos);
+  write_file(dir / "lr.yaml", "optim:\n  lr: -0.1\n");
+  EXPECT_NE(error_of(dir / "lr.yaml").find("lr.yaml:2: optim.lr: must be positive"), std::string::npos);
+  write_file(dir / "heads.yaml", "model:\n  d_model: 100\n  n_head: 3\n");
+  EXPECT_NE(error_of(dir / "heads.yaml").find("heads.yaml:3: model.n_head: d_model 100 is not divisible by n_head 3"),
+            std::string::npos);
+  write_file(dir / "enum.yaml", "model:\n  norm: batchnorm\n");
+  EXPECT_NE(error_of(dir / "enum.yaml").find("'batchnorm' is not one of: layernorm, rmsnorm"), std::string::npos);
+  write_file(dir / "ok.yaml", "seed: 1\n");
+  EXPECT_NE(error_of(dir / "ok.yaml", {"optim.lr=abc"}).find("--set optim.lr=abc: optim.lr: expected a number"), std::string::npos);
+  EXPECT_NE(error_of(dir / "missing.yaml").find("config file not found"), std::string::npos);
+  write_file(dir / "empty.yaml", "");
+  EXPECT_NE(error_of(dir / "empty.yaml").find("empty"), std::string::npos);
+  write_file(dir / "cycle.yaml", "extends: cycle.yaml\n");
+  EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
+}
+
+TEST(Config, EveryKeyIsDocumentedInConfigsReadme) {
+  const std::string readme = read_file(std::string(SINKLAB_SOURCE_DIR) + "/configs/README.md");
+  ASSERT_FALSE(readme.empty());
+  for (const auto& [key, doc] : train::config_keys()) EXPECT_NE(readme.find("`" + key + "`"), std::string::npos) << key;
+}
+
+TEST(Config, ShippedConfigsLoad) {
+  for (const char* name : {"tinystories-tiny.yaml", "gpt2-tiny.yaml", "wikitext2-small.yaml"})
+    EXPECT_NO_THROW(train::load_config(std::string(SINKLAB_SOURCE_DIR) + "/configs/" + name)) << name;
+}
+
+}  // namespace
+}  // namespace sinklab::testing
