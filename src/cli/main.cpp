@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/ablate_command.h"
 #include "data/dataset.h"
 #include "data/fetch.h"
 #include "data/manifest.h"
@@ -63,6 +64,12 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--resume", topt.resume, "continue the run from its newest checkpoint");
   train_cmd->add_option("--stop-after", topt.stop_after, "checkpoint and stop after this step (resume later)");
 
+  cli::AblateOptions aopt;
+  auto* ablate_cmd = app.add_subcommand("ablate", "run every variant x seed of an ablation file (re-run to continue)");
+  ablate_cmd->add_option("file", aopt.file, "the ablation YAML file")->required()->check(CLI::ExistingFile);
+  ablate_cmd->add_option("--jobs", aopt.jobs, "runs at a time; the cores are divided among them")->capture_default_str();
+  ablate_cmd->add_option("--stop-after", aopt.stop_after, "stop every run after this step (continue later)");
+
   std::string run_name;
   std::int64_t eval_batches = 0;
   auto* eval_cmd = app.add_subcommand("eval", "validation loss of a run's newest checkpoint");
@@ -94,6 +101,10 @@ int main(int argc, char** argv) {
       topt.runs_dir = runs_dir;
       const auto result = train::run_training(topt);
       return result.interrupted ? 130 : 0;
+    }
+    if (*ablate_cmd) {
+      aopt.runs_dir = runs_dir;
+      return cli::run_ablation(aopt);
     }
     if (*eval_cmd) return cmd_eval(resolve_run(run_name, runs_dir), eval_batches);
     if (*sample_cmd) {

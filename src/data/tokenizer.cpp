@@ -3,6 +3,8 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "engine/error.h"
@@ -106,7 +108,8 @@ std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::filesystem::path& model
 void train_bpe_tokenizer(const std::vector<std::string_view>& documents, std::int64_t vocab_size,
                          const std::filesystem::path& model_file) {
   // SentencePiece trains on lines: one line of the corpus per line of every document.
-  const std::filesystem::path corpus = model_file.string() + ".corpus.txt";
+  const std::string unique = "." + std::to_string(::getpid());  // concurrent runs may train the same model
+  const std::filesystem::path corpus = model_file.string() + unique + ".corpus.txt";
   {
     std::ofstream out(corpus, std::ios::binary);
     for (const auto& doc : documents) {
@@ -115,7 +118,7 @@ void train_bpe_tokenizer(const std::vector<std::string_view>& documents, std::in
     }
     if (!out) fail("{}: cannot write the tokenizer training corpus", corpus.string());
   }
-  const std::string prefix = model_file.string() + ".training";
+  const std::string prefix = model_file.string() + unique + ".training";
   // identity normalisation and kept whitespace make decode(encode(text)) == text; byte fallback
   // makes every UTF-8 string encodable; all sentences are used, so training is deterministic.
   const std::string args = fmt::format(

@@ -18,7 +18,9 @@ void fsync_directory(const std::filesystem::path& dir) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
+  // A name of its own per process: concurrent writers of one path (parallel runs preparing the
+  // same cache file) must not share a temporary.
+  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail("cannot write {}: {}", tmp.string(), std::strerror(errno));
   std::size_t done = 0;

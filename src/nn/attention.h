@@ -1,27 +1,42 @@
 #pragma once
-// Causal multi-head self-attention: the one attention class. Variants (gates, registers, sink
-// logits, ...) are switches on this class, never copies of it.
+// Causal multi-head self-attention: the one attention class. Variants are switches here
+// (ModelConfig::attention), never copies:
+//   gate        Y' = Y * sigmoid(X W_g + b_g) on each head's output before wo (Qiu et al. 2025, G1);
+//               elementwise: H*d_head gates, headwise: H gates broadcast over the head's channels.
+//               W_g ~ N(0, init_std), b_g = 0, so every gate starts near 0.5.
+//   sink_logit  learned: a per-head logit b_h (init 0) of an extra zero-value score column;
+//               zero: b_h fixed at 0 (softmax-off-by-one).
+//   kind        sigmoid attention, optionally row-normalised.
+//   qk_norm     RMSNorm (learned weight of size d_head, shared by heads) on q and k.
+// Registers live in the Transformer: they are extra positions, not an attention change.
+#include <memory>
 #include <string>
 
 #include "engine/rng.h"
 #include "nn/captures.h"
 #include "nn/linear.h"
 #include "nn/model_config.h"
+#include "nn/norm.h"
 
 namespace sinklab::nn {
 
 class Attention : public Module {
  public:
   Attention(const ModelConfig& config, Rng& rng);
-  // x: (B, T, d_model), already normalised. `capture_name` prefixes the capture points.
+  // x: (B, T, d_model), already normalised. `capture_name` prefixes the capture points:
+  // "<name>.probs" (B, H, T, T) and, with a gate, "<name>.gate" (B, T, gates).
   Tensor forward(const Tensor& x, Captures* captures, const std::string& capture_name) const;
 
   Linear wq, wk, wv, wo;
+  std::unique_ptr<Linear> wg;              // gate
+  std::unique_ptr<Norm> q_norm, k_norm;    // qk_norm
+  Tensor sink_logit;                       // (H,) learned, or constant zeros
 
  private:
   std::int64_t n_head_;
   PosKind pos_;
   double rope_base_;
+  AttentionConfig variant_;
 };
 
 }  // namespace sinklab::nn

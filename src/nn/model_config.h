@@ -8,6 +8,20 @@ namespace sinklab::nn {
 enum class NormKind { layernorm, rmsnorm };
 enum class PosKind { learned, rope, none };
 enum class MlpKind { gelu, swiglu };
+enum class AttentionKind { softmax, sigmoid };
+enum class GateKind { none, elementwise, headwise };
+enum class SinkLogit { none, learned, zero };
+
+// Switches of the one attention class (nn/attention.h); model.attention.* in configs.
+struct AttentionConfig {
+  AttentionKind kind = AttentionKind::softmax;
+  bool normalize = false;      // sigmoid: divide each row by its sum
+  double sigmoid_bias = 0;     // sigmoid: b in sigmoid(q.k / sqrt(d) + b)
+  GateKind gate = GateKind::none;  // output gate Y * sigmoid(X W_g + b_g) before the output projection
+  std::int64_t registers = 0;  // learned vectors placed before BOS at positions 0..R-1
+  SinkLogit sink_logit = SinkLogit::none;  // per-head extra score column with a zero value
+  bool qk_norm = false;        // RMSNorm on q and k per head
+};
 
 struct ModelConfig {
   std::int64_t vocab_size = 256;
@@ -24,6 +38,7 @@ struct ModelConfig {
   double norm_eps = 1e-5;
   double rope_base = 10000.0;
   double init_std = 0.02;
+  AttentionConfig attention;
 
   std::int64_t d_head() const { return d_model / n_head; }
 };

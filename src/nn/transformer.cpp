@@ -11,8 +11,11 @@ Transformer::Transformer(const ModelConfig& c, std::uint64_t seed) : config_(c) 
   Rng rng(seed);
   tok_emb_ = std::make_unique<Embedding>(c.vocab_size, c.d_model, c.init_std, rng);
   register_module("tok_emb", *tok_emb_);
+  const std::int64_t R = c.attention.registers;
+  if (R < 0) fail("Transformer: registers must not be negative, got {}", R);
+  if (R > 0) registers_ = register_parameter("registers", randn({R, c.d_model}, rng, c.init_std));
   if (c.pos == PosKind::learned) {
-    pos_emb_ = std::make_unique<Embedding>(c.context, c.d_model, c.init_std, rng);
+    pos_emb_ = std::make_unique<Embedding>(c.context + R, c.d_model, c.init_std, rng);
     register_module("pos_emb", *pos_emb_);
   }
   for (std::int64_t l = 0; l < c.n_layer; ++l) blocks_.add(std::make_unique<Block>(c, rng));
@@ -28,11 +31,13 @@ Transformer::Transformer(const ModelConfig& c, std::uint64_t seed) : config_(c) 
 Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
   if (ids.dim() != 2 || ids.dtype() != DType::i32)
     fail("Transformer::forward: ids must be (B, T) i32, got {} {}", dtype_name(ids.dtype()), to_string(ids.shape()));
-  const std::int64_t T = ids.shape()[1];
+  const std::int64_t B = ids.shape()[0], T = ids.shape()[1], R = config_.attention.registers;
   if (T > config_.context) fail("Transformer::forward: sequence length {} exceeds the context {}", T, config_.context);
   Tensor x = tok_emb_->forward(ids);  // (B, T, C)
-  if (pos_emb_) x = x + ops::slice(pos_emb_->weight, 0, 0, T);
+  if (R > 0) x = ops::concat({ops::expand(ops::reshape(registers_, {1, R, config_.d_model}), {B, R, config_.d_model}), x}, 1);
+  if (pos_emb_) x = x + ops::slice(pos_emb_->weight, 0, 0, R + T);  // (B, R + T, C)
   for (std::size_t l = 0; l < blocks_.items.size(); ++l) x = blocks_.items[l]->forward(x, captures, "blocks." + std::to_string(l));
+  if (R > 0) x = ops::slice(x, 1, R, R + T);  // registers take no loss
   x = norm_f_->forward(x);
   const Tensor& head = lm_head_ ? lm_head_->weight : tok_emb_->weight;  // (V, C)
   return ops::matmul(x, ops::transpose(head, 0, 1));  // (B, T, V)

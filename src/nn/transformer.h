@@ -5,7 +5,14 @@
 // Parameter names: tok_emb.weight (V, d), pos_emb.weight (context, d) [pos: learned],
 // blocks.<l>.{norm1,norm2}.{weight,bias}, blocks.<l>.attn.{wq,wk,wv,wo}.{weight,bias},
 // blocks.<l>.mlp.{fc,proj}.* [gelu] or blocks.<l>.mlp.{w1,w2,w3}.* [swiglu],
-// norm_f.{weight,bias}, lm_head.weight (V, d) [untied]. Linear weights are (out, in).
+// norm_f.{weight,bias}, lm_head.weight (V, d) [untied], registers (R, d) [registers],
+// blocks.<l>.attn.wg.{weight,bias} [gate], blocks.<l>.attn.sink_logit (H) [learned sink logit],
+// blocks.<l>.attn.{q_norm,k_norm}.weight [qk_norm]. Linear weights are (out, in).
+//
+// Registers: R learned vectors ~ N(0, init_std) placed before the tokens, at positions 0..R-1 of
+// every sequence; tokens then sit at positions R..R+T-1 for RoPE and learned positions alike
+// (the position table has context + R rows). They take no loss: their outputs are dropped
+// before the head.
 //
 // Init: every weight matrix and embedding ~ N(0, init_std = 0.02); the projections that write
 // into the residual stream (attn.wo, mlp.proj / mlp.w2) ~ N(0, 0.02 / sqrt(2 n_layer)) (GPT-2);
@@ -22,7 +29,7 @@ namespace sinklab::nn {
 class Transformer : public Module {
  public:
   Transformer(const ModelConfig& config, std::uint64_t seed);
-  // ids: (B, T) i32 with T <= context -> logits (B, T, vocab_size)
+  // ids: (B, T) i32 with T <= context -> logits (B, T, vocab_size) (register positions dropped)
   Tensor forward(const Tensor& ids, Captures* captures = nullptr) const;
   const ModelConfig& config() const { return config_; }
 
@@ -41,6 +48,7 @@ class Transformer : public Module {
   Blocks blocks_;
   std::unique_ptr<Norm> norm_f_;
   std::unique_ptr<Linear> lm_head_;  // untied only
+  Tensor registers_;                 // (R, d_model)
 };
 
 }  // namespace sinklab::nn

@@ -1,20 +1,33 @@
 #pragma once
-// Causal scaled-dot-product attention as one op: scores, causal mask, softmax, weighted sum.
+// Causal attention as one op: scores, causal mask, normalisation, weighted sum. The
+// normalisation is a switch:
+//   softmax:            a_ij = exp(z_ij) / sum_{k<=i} exp(z_ik)
+//   softmax + sink:     a_ij = exp(z_ij) / (exp(b_h) + sum_{k<=i} exp(z_ik))   (a sink column with
+//                       logit b_h and a zero value; b_h = 0 is softmax-off-by-one)
+//   sigmoid:            a_ij = sigmoid(z_ij + bias), divided by its row sum when normalize is on
+// with z_ij = scale * q_i . k_j and j <= i.
 #include "engine/tensor.h"
 
 namespace sinklab::ops {
 
+enum class AttentionKind { softmax, sigmoid };
+
 struct AttentionOptions {
+  AttentionKind kind = AttentionKind::softmax;
   double scale = 0;           // 0 means 1/sqrt(d_head)
+  bool normalize = false;     // sigmoid only: divide each row by its sum
+  double sigmoid_bias = 0;    // sigmoid only: b in sigmoid(z + b)
   bool return_probs = false;  // hand back the attention probabilities (for analysis, no gradient)
 };
 
 struct AttentionResult {
-  Tensor out;    // (..., T, d_head)
-  Tensor probs;  // (..., T, T) when asked for, else undefined
+  Tensor out;    // (..., H, T, d_head)
+  Tensor probs;  // (..., H, T, T) when asked for, else undefined
 };
 
-// q, k, v: (..., T, d_head) with equal shapes, e.g. (B, H, T, d_head).
-AttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options = {});
+// q, k, v: (..., H, T, d_head) with equal shapes, e.g. (B, H, T, d_head). sink_logits: optional
+// (H,) logits of a zero-value sink column (softmax only); differentiable.
+AttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options = {},
+                                 const Tensor& sink_logits = Tensor());
 
 }  // namespace sinklab::ops

@@ -60,6 +60,22 @@ struct EnumNames<optim::DecayPolicy> {
       {{"matrices", optim::DecayPolicy::matrices}, {"all", optim::DecayPolicy::all}, {"none", optim::DecayPolicy::none}}};
 };
 
+template <>
+struct EnumNames<nn::AttentionKind> {
+  static constexpr std::array<std::pair<const char*, nn::AttentionKind>, 2> values{
+      {{"softmax", nn::AttentionKind::softmax}, {"sigmoid", nn::AttentionKind::sigmoid}}};
+};
+template <>
+struct EnumNames<nn::GateKind> {
+  static constexpr std::array<std::pair<const char*, nn::GateKind>, 3> values{
+      {{"none", nn::GateKind::none}, {"elementwise", nn::GateKind::elementwise}, {"headwise", nn::GateKind::headwise}}};
+};
+template <>
+struct EnumNames<nn::SinkLogit> {
+  static constexpr std::array<std::pair<const char*, nn::SinkLogit>, 3> values{
+      {{"none", nn::SinkLogit::none}, {"learned", nn::SinkLogit::learned}, {"zero", nn::SinkLogit::zero}}};
+};
+
 template <class T>
 concept IsEnum = std::is_enum_v<T>;
 
@@ -158,6 +174,13 @@ const std::vector<Key>& schema() {
     k.push_back(SINKLAB_FIELD("model.norm_eps", model.norm_eps, "epsilon of the norms"));
     k.push_back(SINKLAB_FIELD("model.rope_base", model.rope_base, "RoPE base frequency"));
     k.push_back(SINKLAB_FIELD("model.init_std", model.init_std, "std of the normal init (residual projections: / sqrt(2 n_layer))"));
+    k.push_back(SINKLAB_FIELD("model.attention.kind", model.attention.kind, "softmax | sigmoid"));
+    k.push_back(SINKLAB_FIELD("model.attention.normalize", model.attention.normalize, "sigmoid: divide each row by its sum"));
+    k.push_back(SINKLAB_FIELD("model.attention.sigmoid_bias", model.attention.sigmoid_bias, "sigmoid: b in sigmoid(q.k/sqrt(d) + b)"));
+    k.push_back(SINKLAB_FIELD("model.attention.gate", model.attention.gate, "none | elementwise | headwise output gate"));
+    k.push_back(SINKLAB_FIELD("model.attention.registers", model.attention.registers, "learned register vectors before BOS"));
+    k.push_back(SINKLAB_FIELD("model.attention.sink_logit", model.attention.sink_logit, "none | learned | zero"));
+    k.push_back(SINKLAB_FIELD("model.attention.qk_norm", model.attention.qk_norm, "RMSNorm on q and k per head"));
     k.push_back(SINKLAB_FIELD("optim.lr", optim.lr, "peak learning rate"));
     k.push_back(SINKLAB_FIELD("optim.min_lr", optim.min_lr, "learning rate at the end of the cosine"));
     k.push_back(SINKLAB_FIELD("optim.warmup", optim.warmup, "linear warmup steps"));
@@ -289,6 +312,13 @@ void validate(const Config& c, const Flat& flat) {
   check(c.model.pos != nn::PosKind::rope || c.model.d_head() % 2 == 0, "model.pos",
         fmt::format("rope needs an even head size, d_model / n_head = {}", c.model.d_head()));
   check(c.model.norm_eps > 0, "model.norm_eps", "must be positive");
+  const auto& a = c.model.attention;
+  check(a.registers >= 0 && a.registers <= 256, "model.attention.registers", fmt::format("must be in [0, 256], got {}", a.registers));
+  check(a.kind == nn::AttentionKind::softmax || a.sink_logit == nn::SinkLogit::none, "model.attention.sink_logit",
+        "a sink logit is an extra softmax column; with kind: sigmoid use sink_logit: none");
+  check(a.kind == nn::AttentionKind::sigmoid || !a.normalize, "model.attention.normalize",
+        "only applies to kind: sigmoid (softmax rows always sum to one)");
+  check(a.kind == nn::AttentionKind::sigmoid || a.sigmoid_bias == 0, "model.attention.sigmoid_bias", "only applies to kind: sigmoid");
   check(c.model.init_std > 0, "model.init_std", "must be positive");
   check(c.optim.lr > 0, "optim.lr", fmt::format("must be positive, got {}", c.optim.lr));
   check(c.optim.min_lr >= 0 && c.optim.min_lr <= c.optim.lr, "optim.min_lr",

@@ -48,8 +48,12 @@ TrainResult run_training(const TrainOptions& opt) {
       fail("{}: the run folder already exists; continue it with --resume, or pick another --name", run_dir.string());
     const fs::path saved = run_dir / "config.resolved.yaml";
     if (fs::exists(saved)) {
-      // Compared after both pass through the same parser, so formatting never counts as a change.
-      const std::string diff = first_difference(resolved_yaml(load_config(saved)), resolved);
+      // Compared after both pass through the same parser, so formatting never counts as a change;
+      // thread count and log cadence may change between sessions.
+      Config before = load_config(saved), now = config;
+      before.train.threads = now.train.threads;
+      before.train.log_every = now.train.log_every;
+      const std::string diff = first_difference(resolved_yaml(before), resolved_yaml(now));
       if (!diff.empty()) fail("{}: the config differs from the run being resumed ({})", saved.string(), diff);
     }
     checkpoint = latest_checkpoint(run_dir);

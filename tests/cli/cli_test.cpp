@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "support/temp_dir.h"
+#include "train/config.h"
 #include "train/metrics.h"
 
 namespace sinklab::testing {
@@ -201,6 +202,55 @@ TEST_F(Cli, DamagedCheckpointsAreRefusedByName) {
     }
     EXPECT_EQ(snapshot(dir / "runs" / "damaged"), snap) << what;
   }
+}
+
+TEST_F(Cli, AblationRerunFinishesOnlyWhatIsMissing) {
+  write_file(dir / "grid.yaml", "base: tiny.yaml\noverrides:\n  train.steps: 6\ngrid:\n  optim.lr: [0.01, 0.02]\nseeds: [0, 1]\n");
+  const std::string cmd = "ablate " + (dir / "grid.yaml").string() + " --jobs 2";
+  const auto partial = run(cmd + " --stop-after 3");
+  ASSERT_EQ(partial.code, 0) << partial.output;
+  const fs::path root = dir / "runs" / "grid";
+  for (const char* name : {"lr=0.01-s0", "lr=0.01-s1", "lr=0.02-s0", "lr=0.02-s1"}) ASSERT_EQ(metrics("grid/" + std::string(name)).size(), 3u) << name;
+  fs::remove_all(root / "lr=0.02-s1");  // as if it had never started
+
+  const auto rest = run(cmd);
+  ASSERT_EQ(rest.code, 0) << rest.output;
+  EXPECT_NE(rest.output.find("4 runs (0 finished already, 4 to run)"), std::string::npos) << rest.output;
+  std::size_t resumed = 0;
+  for (std::size_t at = 0; (at = rest.output.find("(resuming)", at)) != std::string::npos; ++at) ++resumed;
+  EXPECT_EQ(resumed, 3u) << rest.output;
+  for (const char* name : {"lr=0.01-s0", "lr=0.01-s1", "lr=0.02-s0", "lr=0.02-s1"}) EXPECT_EQ(metrics("grid/" + std::string(name)).size(), 6u) << name;
+
+  // The resumed run equals the same run done straight, with the thread count ablate gave it.
+  const auto threads = train::load_config(root / "lr=0.01-s1" / "config.resolved.yaml").train.threads;
+  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name straight --set train.steps=6 --set optim.lr=0.01 --set seed=1" +
+                " --set train.threads=" + std::to_string(threads)).code, 0);
+  const auto a = metrics("straight"), b = metrics("grid/lr=0.01-s1");
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;
+
+  auto runs_only = [&] {
+    auto snap = snapshot(root);
+    std::erase_if(snap, [](const auto& kv) { return !kv.first.starts_with("lr="); });
+    return snap;
+  };
+  const auto before = runs_only();
+  const auto again = run(cmd);
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("4 runs (4 finished already, 0 to run)"), std::string::npos) << again.output;
+  EXPECT_EQ(runs_only(), before);
+  EXPECT_TRUE(fs::exists(root / "ablation.json"));
+}
+
+TEST_F(Cli, AblationErrorsNameTheVariantAndTheAllowedValues) {
+  write_file(dir / "bad.yaml", "base: tiny.yaml\nvariants:\n  - name: ok\n  - name: odd\n    overrides:\n      model.attention.gate: sometimes\n");
+  const auto r = run("ablate " + (dir / "bad.yaml").string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("variant 'odd'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("model.attention.gate: 'sometimes' is not one of: none, elementwise, headwise"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "runs" / "bad"));
+  write_file(dir / "typo.yaml", "base: tiny.yaml\nvariant:\n  - name: a\n");
+  EXPECT_NE(run("ablate " + (dir / "typo.yaml").string()).output.find("unknown key 'variant'"), std::string::npos);
 }
 
 }  // namespace

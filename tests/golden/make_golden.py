@@ -27,6 +27,16 @@ STYLES = {
     "llama": dict(vocab_size=61, context=12, d_model=32, n_layer=2, n_head=4, d_ff=96,
                   norm="rmsnorm", pos="rope", mlp="swiglu", bias=False, tie_embeddings=False),
 }
+LLAMA = STYLES["llama"]
+STYLES.update({
+    "gated_elementwise": dict(LLAMA, attention=dict(gate="elementwise")),
+    "gated_headwise": dict(LLAMA, attention=dict(gate="headwise")),
+    "registers": dict(LLAMA, attention=dict(registers=3)),
+    "registers_learned_pos": dict(STYLES["gpt2"], attention=dict(registers=2)),
+    "sink_learned": dict(LLAMA, attention=dict(sink_logit="learned")),
+    "sigmoid": dict(LLAMA, attention=dict(kind="sigmoid", sigmoid_bias=-1.0)),
+    "sigmoid_normalized_qk_norm": dict(LLAMA, attention=dict(kind="sigmoid", normalize=True, qk_norm=True)),
+})
 ADAMW = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, steps=5)
 EPS = 1e-5
 
@@ -53,9 +63,13 @@ class Model(torch.nn.Module):
             self.params[name] = t
             self.register_parameter(name.replace(".", "__"), t)
 
+        a = self.a = c.get("attention", {})
+        R = a.get("registers", 0)
         add("tok_emb.weight", P(c["vocab_size"], d))
+        if R:
+            add("registers", P(R, d))
         if c["pos"] == "learned":
-            add("pos_emb.weight", P(c["context"], d))
+            add("pos_emb.weight", P(c["context"] + R, d))
         for l in range(c["n_layer"]):
             b = f"blocks.{l}."
             for n in ("norm1", "norm2"):
@@ -66,6 +80,15 @@ class Model(torch.nn.Module):
                 add(b + f"attn.{n}.weight", P(d, d))
                 if c["bias"]:
                     add(b + f"attn.{n}.bias", torch.nn.Parameter(0.02 * torch.randn(d)))
+            if a.get("gate"):
+                gates = d if a["gate"] == "elementwise" else c["n_head"]
+                add(b + "attn.wg.weight", torch.nn.Parameter(torch.randn(gates, d) * 0.3))
+                add(b + "attn.wg.bias", torch.nn.Parameter(0.5 * torch.randn(gates)))
+            if a.get("qk_norm"):
+                for n in ("q_norm", "k_norm"):
+                    add(b + f"attn.{n}.weight", torch.nn.Parameter(1 + 0.1 * torch.randn(d // c["n_head"])))
+            if a.get("sink_logit") == "learned":
+                add(b + "attn.sink_logit", torch.nn.Parameter(0.5 * torch.randn(c["n_head"])))
             shapes = {"fc": (c["d_ff"], d), "proj": (d, c["d_ff"])} if c["mlp"] == "gelu" else \
                 {"w1": (c["d_ff"], d), "w2": (d, c["d_ff"]), "w3": (c["d_ff"], d)}
             for n, s in shapes.items():
@@ -81,9 +104,9 @@ class Model(torch.nn.Module):
     def p(self, name):
         return self.params.get(name)
 
-    def norm(self, x, prefix):
+    def norm(self, x, prefix, kind=None):
         w = self.p(prefix + ".weight")
-        if self.c["norm"] == "layernorm":
+        if (kind or self.c["norm"]) == "layernorm":
             return F.layer_norm(x, (x.shape[-1],), w, self.p(prefix + ".bias"), EPS)
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * w
 
@@ -94,7 +117,12 @@ class Model(torch.nn.Module):
         c = self.c
         B, T = ids.shape
         H, D = c["n_head"], c["d_model"] // c["n_head"]
+        a = self.a
+        R = a.get("registers", 0)
         x = self.p("tok_emb.weight")[ids]
+        if R:
+            x = torch.cat([self.p("registers").expand(B, R, -1), x], dim=1)
+        T = T + R
         if c["pos"] == "learned":
             x = x + self.p("pos_emb.weight")[:T]
         mask = torch.ones(T, T, dtype=torch.bool).tril()
@@ -102,11 +130,25 @@ class Model(torch.nn.Module):
             b = f"blocks.{l}."
             h = self.norm(x, b + "norm1")
             q, k, v = (self.linear(h, b + f"attn.{n}").view(B, T, H, D).transpose(1, 2) for n in ("wq", "wk", "wv"))
+            if a.get("qk_norm"):
+                q, k = self.norm(q, b + "attn.q_norm", "rmsnorm"), self.norm(k, b + "attn.k_norm", "rmsnorm")
             if c["pos"] == "rope":
                 q, k = rope(q), rope(k)
             s = (q @ k.transpose(-1, -2)) / math.sqrt(D)
-            a = s.masked_fill(~mask, float("-inf")).softmax(-1)
-            y = (a @ v).transpose(1, 2).reshape(B, T, H * D)
+            if a.get("kind") == "sigmoid":
+                w = torch.sigmoid(s + a.get("sigmoid_bias", 0.0)) * mask
+                if a.get("normalize"):
+                    w = w / w.sum(-1, keepdim=True)
+            elif a.get("sink_logit") == "learned":
+                sink = self.p(b + "attn.sink_logit").view(1, H, 1, 1).expand(B, H, T, 1)
+                w = torch.cat([s.masked_fill(~mask, float("-inf")), sink], dim=-1).softmax(-1)[..., :T]
+            else:
+                w = s.masked_fill(~mask, float("-inf")).softmax(-1)
+            y = (w @ v).transpose(1, 2)  # (B, T, H, D)
+            if a.get("gate"):
+                g = torch.sigmoid(self.linear(h, b + "attn.wg"))
+                y = y * g.view(B, T, H, D if a["gate"] == "elementwise" else 1)
+            y = y.reshape(B, T, H * D)
             x = x + self.linear(y, b + "attn.wo")
             h = self.norm(x, b + "norm2")
             if c["mlp"] == "gelu":
@@ -114,7 +156,7 @@ class Model(torch.nn.Module):
             else:
                 m = self.linear(F.silu(self.linear(h, b + "mlp.w1")) * self.linear(h, b + "mlp.w3"), b + "mlp.w2")
             x = x + m
-        x = self.norm(x, "norm_f")
+        x = self.norm(x[:, R:], "norm_f")
         head = self.p("lm_head.weight") if "lm_head.weight" in self.params else self.p("tok_emb.weight")
         return x @ head.t()
 

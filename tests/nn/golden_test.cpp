@@ -25,6 +25,15 @@ nn::ModelConfig config_from(const nlohmann::json& j) {
   c.mlp = j.at("mlp") == "gelu" ? nn::MlpKind::gelu : nn::MlpKind::swiglu;
   c.bias = j.at("bias");
   c.tie_embeddings = j.at("tie_embeddings");
+  const auto a = j.value("attention", nlohmann::json::object());
+  c.attention.kind = a.value("kind", "softmax") == "sigmoid" ? nn::AttentionKind::sigmoid : nn::AttentionKind::softmax;
+  c.attention.normalize = a.value("normalize", false);
+  c.attention.sigmoid_bias = a.value("sigmoid_bias", 0.0);
+  const std::string gate = a.value("gate", "none");
+  c.attention.gate = gate == "elementwise" ? nn::GateKind::elementwise : gate == "headwise" ? nn::GateKind::headwise : nn::GateKind::none;
+  c.attention.registers = a.value("registers", 0);
+  c.attention.sink_logit = a.value("sink_logit", "none") == "learned" ? nn::SinkLogit::learned : nn::SinkLogit::none;
+  c.attention.qk_norm = a.value("qk_norm", false);
   return c;
 }
 
@@ -87,7 +96,10 @@ TEST_P(Golden, MatchesPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Styles, Golden, ::testing::Values("gpt2", "llama"));
+INSTANTIATE_TEST_SUITE_P(Styles, Golden,
+                         ::testing::Values("gpt2", "llama", "gated_elementwise", "gated_headwise", "registers",
+                                           "registers_learned_pos", "sink_learned", "sigmoid", "sigmoid_normalized_qk_norm"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace sinklab

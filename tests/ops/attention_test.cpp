@@ -22,6 +22,57 @@ TEST(Attention, Gradient) {
   }
 }
 
+TEST(Attention, SinkLogitGradient) {
+  Rng rng(114);
+  const Shape shape{2, 3, 5, 4};
+  Tensor q = random_input(shape, rng), k = random_input(shape, rng, true), v = random_input(shape, rng);
+  Tensor sink = random_input({3}, rng);
+  expect_gradcheck("causal_attention",
+                   [](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], {}, in[3]).out; }, {q, k, v, sink});
+}
+
+TEST(Attention, SigmoidGradientWithAndWithoutNormalisation) {
+  Rng rng(115);
+  const Shape shape{1, 2, 6, 3};
+  Tensor q = random_input(shape, rng), k = random_input(shape, rng), v = random_input(shape, rng, true);
+  for (bool normalize : {false, true}) {
+    const ops::AttentionOptions o{.kind = ops::AttentionKind::sigmoid, .normalize = normalize, .sigmoid_bias = -0.7};
+    expect_gradcheck("causal_attention", [o](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], o).out; },
+                     {q, k, v});
+  }
+}
+
+// A sink logit adds exp(b) to every row's denominator; sigmoid weights are sigmoid(z + b).
+TEST(Attention, VariantsMatchTheirDefinitions) {
+  Rng rng(116);
+  const std::int64_t H = 2, T = 4, D = 3;
+  Tensor q = randn({1, H, T, D}, rng, 1.0, DType::f64), k = randn({1, H, T, D}, rng, 1.0, DType::f64),
+         v = randn({1, H, T, D}, rng, 1.0, DType::f64);
+  Tensor sink = Tensor::from_vector<double>({0.3, -1.2}, {H});
+  const auto with_sink = ops::causal_attention(q, k, v, {.return_probs = true}, sink).probs;
+  const auto sig = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .sigmoid_bias = 0.5, .return_probs = true}).probs;
+  const auto sig_norm = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .normalize = true, .return_probs = true}).probs;
+  const double scale = 1 / std::sqrt(double(D));
+  for (std::int64_t h = 0; h < H; ++h)
+    for (std::int64_t i = 0; i < T; ++i) {
+      std::vector<double> z(T);
+      double denom = std::exp(sink.at({h})), sig_sum = 0;
+      for (std::int64_t j = 0; j <= i; ++j) {
+        for (std::int64_t c = 0; c < D; ++c) z[j] += q.at({0, h, i, c}) * k.at({0, h, j, c}) * scale;
+        denom += std::exp(z[j]);
+        sig_sum += 1 / (1 + std::exp(-z[j]));
+      }
+      for (std::int64_t j = 0; j < T; ++j) {
+        const bool seen = j <= i;
+        EXPECT_NEAR(with_sink.at({0, h, i, j}), seen ? std::exp(z[j]) / denom : 0.0, 1e-12);
+        EXPECT_NEAR(sig.at({0, h, i, j}), seen ? 1 / (1 + std::exp(-(z[j] + 0.5))) : 0.0, 1e-12);
+        EXPECT_NEAR(sig_norm.at({0, h, i, j}), seen ? 1 / (1 + std::exp(-z[j])) / sig_sum : 0.0, 1e-12);
+      }
+    }
+  EXPECT_THROW(ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid}, sink), Error);
+  EXPECT_THROW(ops::causal_attention(q, k, v, {}, Tensor::zeros({3}, DType::f64)), Error);
+}
+
 // The fused op equals the composition of its parts: scores, causal mask, softmax, weighted sum.
 TEST(Attention, MatchesComposedOps) {
   Rng rng(112);

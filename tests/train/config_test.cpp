@@ -1,3 +1,4 @@
+#include "train/ablation.h"
 #include "train/config.h"
 
 #include <gtest/gtest.h>
@@ -72,6 +73,11 @@ TEST(Config, EveryKeyIsDocumentedInConfigsReadme) {
 TEST(Config, ShippedConfigsLoad) {
   for (const char* name : {"tinystories-tiny.yaml", "gpt2-tiny.yaml", "wikitext2-small.yaml"})
     EXPECT_NO_THROW(train::load_config(std::string(SINKLAB_SOURCE_DIR) + "/configs/" + name)) << name;
+  const auto variants = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/attention-variants.yaml");
+  EXPECT_EQ(variants.runs.size(), 6u);
+  const auto decay = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/weight-decay.yaml");
+  ASSERT_EQ(decay.runs.size(), 4u);
+  EXPECT_EQ(decay.runs[1].name, "weight_decay=0.1-s0");
 }
 
 }  // namespace
