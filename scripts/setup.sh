@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
-  libsentencepiece-dev libssl-dev curl unzip libgtest-dev libbenchmark-dev
+  libsentencepiece-dev libssl-dev curl unzip gnuplot-nox libgtest-dev libbenchmark-dev
 )
 
 missing=()

@@ -16,6 +16,7 @@
 #include "engine/error.h"
 #include "engine/parallel.h"
 #include "io/atomic_file.h"
+#include "report/compare.h"
 #include "train/ablation.h"
 #include "train/config.h"
 #include "train/interrupt.h"
@@ -95,7 +96,14 @@ int run_ablation(const AblateOptions& opt) {
   train::InterruptGuard interrupt;
   std::map<pid_t, std::pair<std::size_t, Clock::time_point>> running;
   std::size_t next = 0, started = 0;
+  bool forwarded = false;
   while (next < queue.size() || !running.empty()) {
+    if (train::InterruptGuard::requested() && !forwarded) {
+      // A terminal's Ctrl-C reaches the runs directly; a signal sent to ablate alone is passed on,
+      // so every run checkpoints and stops.
+      for (const auto& [pid, run] : running) kill(pid, SIGINT);
+      forwarded = true;
+    }
     while (!train::InterruptGuard::requested() && next < queue.size() && running.size() < static_cast<std::size_t>(opt.jobs)) {
       const std::size_t i = queue[next++];
       const auto& run = ab.runs[i];
@@ -146,6 +154,18 @@ int run_ablation(const AblateOptions& opt) {
                        {"steps", r.steps}, {"loss", o.loss}, {"val_loss", o.val_loss}, {"overrides", r.sets}});
   }
   io::write_file_atomic(root / "ablation.json", summary.dump(2) + "\n");
+  if (!train::InterruptGuard::requested()) {
+    try {
+      report::CompareOptions copt;
+      copt.inputs = {root};
+      copt.runs_dir = opt.runs_dir;
+      const auto report = report::compare(copt);
+      for (const auto& s : report.skipped) std::cout << "compare: skipped " << s << "\n";
+      std::cout << fmt::format("comparison report: {}\n", (report.out / "report.html").string());
+    } catch (const std::exception& e) {
+      std::cout << "compare: no report: " << e.what() << "\n";
+    }
+  }
   if (train::InterruptGuard::requested() || (incomplete && !failed && opt.stop_after == 0)) {
     std::cout << "interrupted: run the same command again to finish the remaining runs\n";
     return 130;

@@ -5,7 +5,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "analysis/recorder.h"
 #include "cli/ablate_command.h"
+#include "cli/analysis_observer.h"
+#include "io/npy.h"
+#include "report/compare.h"
 #include "data/dataset.h"
 #include "data/fetch.h"
 #include "data/manifest.h"
@@ -30,6 +34,31 @@ fs::path resolve_run(const std::string& run, const fs::path& runs_dir) {
   if (fs::is_directory(run)) return run;
   if (fs::is_directory(runs_dir / run)) return runs_dir / run;
   fail("no run '{}' (looked for the folder {} and {})", run, run, (runs_dir / run).string());
+}
+
+int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
+  const auto run = train::load_run(run_dir, step);
+  auto data = data::prepare_data(run.config.data, std::cout);
+  const Tensor probe = analysis::probe_ids(run.config.analysis, *data.valid, run.config.data.context, run.config.data.bos,
+                                           run.tokenizer->bos(), run.config.seed);
+  Tensor maps;
+  nlohmann::ordered_json r{{"step", run.step}};
+  const auto body = analysis::analyze(*run.model, probe, run.config.analysis, &maps);
+  for (const auto& [k, v] : body.items()) r[k] = v;
+  const fs::path out = run_dir / "analyze";
+  fs::create_directories(out);
+  const std::string stem = fmt::format("step_{:07d}", run.step);
+  io::write_npy(out / (stem + ".npy"), maps);
+  io::write_file_atomic(out / (stem + ".json"), r.dump() + "\n");
+  const auto eps = r.at("eps");
+  for (std::size_t e = 0; e < eps.size(); ++e)
+    std::cout << fmt::format("sink rate (eps {}): {:.4f}\n", eps[e].get<double>(), r.at("sink_rate")[e].get<double>());
+  std::cout << fmt::format("sink score max / median / p90: {:.4f} / {:.4f} / {:.4f}\n", r.at("sink_score_max").get<double>(),
+                           r.at("sink_score_median").get<double>(), r.at("sink_score_p90").get<double>());
+  std::cout << fmt::format("switch heads {}, nop heads {}, broadcast heads {}\n", r.at("switch_count").get<int>(),
+                           r.at("nop_count").get<int>(), r.at("broadcast_count").get<int>());
+  std::cout << fmt::format("written: {} and {}\n", (out / (stem + ".json")).string(), (out / (stem + ".npy")).string());
+  return 0;
 }
 
 int cmd_eval(const fs::path& run_dir, std::int64_t batches) {
@@ -76,6 +105,18 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("run", run_name, "run folder or name")->required();
   eval_cmd->add_option("--batches", eval_batches, "validation batches (default: the run's train.eval_batches)");
 
+  report::CompareOptions copt;
+  auto* compare_cmd = app.add_subcommand("compare", "emergence curves of runs or ablations side by side: plots and a report");
+  compare_cmd->add_option("runs", copt.inputs, "run folders and/or ablation folders")->required()->check(CLI::ExistingDirectory);
+  compare_cmd->add_option("--out", copt.out, "output folder (default: <ablation>/compare or runs/compare-<time>)");
+  compare_cmd->add_option("--x", copt.x, "x axis")->check(CLI::IsMember({"step", "tokens"}))->capture_default_str();
+  compare_cmd->add_option("--baseline", copt.baseline, "the variant differences refer to (default: the first)");
+
+  std::int64_t analyze_step = 0;
+  auto* analyze_cmd = app.add_subcommand("analyze", "sink, diagonal, oversmoothing and cost analysis of a saved checkpoint");
+  analyze_cmd->add_option("run", run_name, "run folder or name")->required();
+  analyze_cmd->add_option("--checkpoint", analyze_step, "the checkpoint's step (default: the newest)");
+
   train::SampleOptions sopt;
   auto* sample_cmd = app.add_subcommand("sample", "generate text from a run's newest checkpoint");
   sample_cmd->add_option("run", run_name, "run folder or name")->required();
@@ -97,8 +138,18 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
+    if (*compare_cmd) {
+      copt.runs_dir = runs_dir;
+      const auto result = report::compare(copt);
+      for (const auto& s : result.skipped) std::cout << "skipped " << s << "\n";
+      std::cout << fmt::format("wrote {} plots, report.md and report.html to {}\n", result.files.size(), result.out.string());
+      return 0;
+    }
+    if (*analyze_cmd) return cmd_analyze(resolve_run(run_name, runs_dir), analyze_step);
     if (*train_cmd) {
       topt.runs_dir = runs_dir;
+      cli::AnalysisObserver analysis;
+      topt.observer = &analysis;
       const auto result = train::run_training(topt);
       return result.interrupted ? 130 : 0;
     }

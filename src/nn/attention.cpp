@@ -54,6 +54,7 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
       .return_probs = want_probs};
   auto result = ops::causal_attention(q, k, v, options, sink_logit);
   if (want_probs) captures->tensors[capture_name + ".probs"] = result.probs;
+  if (captures != nullptr && captures->values) captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
   Tensor y = ops::permute(result.out, {0, 2, 1, 3});  // (B, T, H, D)
   if (wg) {
     // The gate reads the same normalised input as q, k, v: it depends on the query token.

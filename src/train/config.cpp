@@ -205,6 +205,12 @@ const std::vector<Key>& schema() {
     k.push_back(SINKLAB_FIELD("train.keep_checkpoints", train.keep_checkpoints, "how many recent checkpoints to keep"));
     k.push_back(SINKLAB_FIELD("train.threads", train.threads, "threads (0: all cores)"));
     k.push_back(SINKLAB_FIELD("train.log_every", train.log_every, "progress line every N steps when not on a terminal"));
+    k.push_back(SINKLAB_FIELD("analysis.every", analysis.every, "analyse every N steps, at step 0 and at the end (0: off)"));
+    k.push_back(SINKLAB_FIELD("analysis.probe_sequences", analysis.probe_sequences, "probe sequences from the validation split"));
+    k.push_back(SINKLAB_FIELD("analysis.probe_length", analysis.probe_length, "tokens per probe sequence"));
+    k.push_back(SINKLAB_FIELD("analysis.eps", analysis.eps, "thresholds of the sink and diagonal rates"));
+    k.push_back(SINKLAB_FIELD("analysis.delta", analysis.delta, "switch-like heads: sink + diagonal score > 1 - delta"));
+    k.push_back(SINKLAB_FIELD("analysis.snapshot_every", analysis.snapshot_every, "attention snapshot every Nth analysis"));
     return k;
   }();
   return keys;
@@ -332,6 +338,13 @@ void validate(const Config& c, const Flat& flat) {
                         {"train.grad_accum", c.train.grad_accum}, {"train.eval_batches", c.train.eval_batches},
                         {"train.keep_checkpoints", c.train.keep_checkpoints}, {"train.log_every", c.train.log_every}})
     check(v > 0, key, fmt::format("must be positive, got {}", v));
+  check(c.analysis.every >= 0, "analysis.every", fmt::format("must not be negative (0 turns analysis off), got {}", c.analysis.every));
+  check(c.analysis.probe_sequences >= 1, "analysis.probe_sequences", "must be at least 1");
+  check(c.analysis.probe_length >= 2, "analysis.probe_length", "must be at least 2");
+  check(!c.analysis.eps.empty(), "analysis.eps", "needs at least one threshold");
+  for (double e : c.analysis.eps) check(e > 0 && e < 1, "analysis.eps", fmt::format("thresholds must be in (0, 1), got {}", e));
+  check(c.analysis.delta >= 0 && c.analysis.delta < 1, "analysis.delta", "must be in [0, 1)");
+  check(c.analysis.snapshot_every >= 0, "analysis.snapshot_every", "must not be negative (0: first and last only)");
   for (auto [key, v] : {std::pair{"train.eval_every", c.train.eval_every}, {"train.checkpoint_every", c.train.checkpoint_every},
                         {"train.threads", c.train.threads}})
     check(v >= 0, key, fmt::format("must not be negative, got {}", v));

@@ -17,15 +17,20 @@ nn::ModelConfig model_config(const Config& config, const data::Tokenizer& tokeni
   return m;
 }
 
-LoadedRun load_run(const std::filesystem::path& run_dir) {
+LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   const auto config_file = run_dir / "config.resolved.yaml";
   if (!std::filesystem::exists(config_file)) fail("{}: not a run folder (no config.resolved.yaml)", run_dir.string());
   LoadedRun run;
   run.config = load_config(config_file);
   run.tokenizer = data::load_tokenizer(run.config.data, run_dir / "tokenizer.model");
   run.model = std::make_unique<nn::Transformer>(model_config(run.config, *run.tokenizer), run.config.seed);
-  const auto checkpoint = latest_checkpoint(run_dir);
+  auto checkpoint = latest_checkpoint(run_dir);
   if (!checkpoint) fail("{}: the run has no checkpoint yet", run_dir.string());
+  if (step > 0) {
+    checkpoint = run_dir / "checkpoints" / fmt::format("step_{:07d}", step);
+    if (!std::filesystem::is_directory(*checkpoint))
+      fail("{}: no checkpoint of step {} (train.keep_checkpoints keeps only the newest)", run_dir.string(), step);
+  }
   run.step = load_checkpoint(*checkpoint, *run.model, nullptr).step;
   run.model->train(false);
   return run;

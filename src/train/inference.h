@@ -19,8 +19,9 @@ struct LoadedRun {
   std::int64_t step = 0;
 };
 
-// Reads runs/<run>/config.resolved.yaml, its tokenizer and its newest checkpoint.
-LoadedRun load_run(const std::filesystem::path& run_dir);
+// Reads runs/<run>/config.resolved.yaml, its tokenizer and a checkpoint: the one of `step`, or
+// the newest when step is 0.
+LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step = 0);
 
 nn::ModelConfig model_config(const Config& config, const data::Tokenizer& tokenizer);
 

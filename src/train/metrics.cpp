@@ -5,38 +5,13 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "io/records.h"
 
 namespace sinklab::train {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr const char* csv_header = "step,tokens,loss,lr,grad_norm,step_ms,tokens_per_s,val_loss";
-
-// Rewrites `file` keeping the header (if any) and the lines whose step is <= keep_until.
-void truncate_after(const fs::path& file, std::int64_t keep_until, bool csv) {
-  if (!fs::exists(file)) return;
-  std::ifstream in(file);
-  std::string line, kept;
-  bool first = true;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::int64_t step = 0;
-    if (csv && first) {
-      kept += line + "\n";
-      first = false;
-      continue;
-    }
-    first = false;
-    try {
-      step = csv ? std::stoll(line.substr(0, line.find(','))) : nlohmann::json::parse(line).at("step").get<std::int64_t>();
-    } catch (const std::exception&) {
-      continue;  // a half-written last line from a crash
-    }
-    if (step <= keep_until) kept += line + "\n";
-  }
-  in.close();
-  std::ofstream(file, std::ios::trunc) << kept;
-}
 
 std::string num(double v) {
   std::ostringstream s;
@@ -49,8 +24,8 @@ std::string num(double v) {
 
 MetricsLog::MetricsLog(const fs::path& run_dir, std::int64_t keep_until) {
   const fs::path jsonl = run_dir / "metrics.jsonl", csv = run_dir / "metrics.csv";
-  truncate_after(jsonl, keep_until, false);
-  truncate_after(csv, keep_until, true);
+  io::keep_records_until(jsonl, keep_until, io::RecordFormat::jsonl);
+  io::keep_records_until(csv, keep_until, io::RecordFormat::csv);
   const bool new_csv = !fs::exists(csv) || fs::file_size(csv) == 0;
   jsonl_.open(jsonl, std::ios::app);
   csv_.open(csv, std::ios::app);

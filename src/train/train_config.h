@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "analysis/analysis_config.h"
 #include "data/data_config.h"
 #include "nn/model_config.h"
 #include "optim/adamw.h"
@@ -34,6 +35,7 @@ struct Config {
   nn::ModelConfig model;  // vocab_size and context are filled in from data
   OptimConfig optim;
   LoopConfig train;
+  analysis::AnalysisConfig analysis;
   std::uint64_t seed = 0;
   std::string source;  // the file it came from
 

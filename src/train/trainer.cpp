@@ -15,6 +15,7 @@
 #include "train/inference.h"
 #include "train/interrupt.h"
 #include "train/metrics.h"
+#include "train/observer.h"
 #include "train/progress.h"
 
 namespace sinklab::train {
@@ -85,6 +86,14 @@ TrainResult run_training(const TrainOptions& opt) {
                             total, config.train.batch_size * config.data.context * config.train.grad_accum, num_threads(),
                             checkpoint ? fmt::format(" | from step {}", state.step) : ""));
 
+  if (opt.observer) {
+    opt.observer->started({config, model, data, run_dir, state.step});
+    if (state.step == 0) {
+      const std::string note = opt.observer->stepped(0, 0, false);
+      if (!note.empty()) progress.line(note);
+    }
+  }
+
   InterruptGuard interrupt;
   const auto schedule = config.schedule();
   const auto params = model.parameters();
@@ -119,6 +128,10 @@ TrainResult run_training(const TrainOptions& opt) {
     }
     metrics.write(m);
     progress.step(m, first_step);
+    if (opt.observer) {
+      const std::string note = opt.observer->stepped(state.step, state.tokens, last);
+      if (!note.empty()) progress.line(note);
+    }
     const bool stop_here = opt.stop_after > 0 && state.step >= opt.stop_after;
     result.interrupted = InterruptGuard::requested();
     if (last || stop_here || result.interrupted ||
@@ -133,6 +146,7 @@ TrainResult run_training(const TrainOptions& opt) {
     if (stop_here) break;
   }
   progress.finish();
+  if (opt.observer) opt.observer->finished();
   result.step = state.step;
   result.finished = state.step >= total;
   if (result.finished) progress.line(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));

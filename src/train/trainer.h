@@ -7,6 +7,8 @@
 
 namespace sinklab::train {
 
+class TrainingObserver;
+
 struct TrainOptions {
   std::filesystem::path config_file;
   std::vector<std::string> overrides;  // --set key=value
@@ -14,6 +16,7 @@ struct TrainOptions {
   std::filesystem::path runs_dir = "runs";
   bool resume = false;
   std::int64_t stop_after = 0;  // > 0: checkpoint and stop once this step is done (train in chunks)
+  TrainingObserver* observer = nullptr;  // e.g. analysis during training
 };
 
 struct TrainResult {

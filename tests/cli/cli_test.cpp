@@ -10,7 +10,12 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "analysis/attention_metrics.h"
+#include "io/npy.h"
 #include "support/temp_dir.h"
 #include "train/config.h"
 #include "train/metrics.h"
@@ -251,6 +256,61 @@ TEST_F(Cli, AblationErrorsNameTheVariantAndTheAllowedValues) {
   EXPECT_FALSE(fs::exists(dir / "runs" / "bad"));
   write_file(dir / "typo.yaml", "base: tiny.yaml\nvariant:\n  - name: a\n");
   EXPECT_NE(run("ablate " + (dir / "typo.yaml").string()).output.find("unknown key 'variant'"), std::string::npos);
+}
+
+TEST_F(Cli, AnalysisDoesNotChangeTraining) {
+  const auto cfg = (dir / "tiny.yaml").string();
+  ASSERT_EQ(run("train " + cfg + " --name with --set analysis.every=2").code, 0);
+  ASSERT_EQ(run("train " + cfg + " --name without --set analysis.every=0").code, 0);
+  const auto a = metrics("with"), b = metrics("without");
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;
+    EXPECT_EQ(a[i].val_loss, b[i].val_loss) << "step " << a[i].step;
+  }
+  EXPECT_TRUE(fs::exists(dir / "runs" / "with" / "analysis.jsonl"));
+  EXPECT_FALSE(fs::exists(dir / "runs" / "without" / "analysis.jsonl"));
+}
+
+TEST_F(Cli, AnalysisScoresEqualThoseRecomputedFromTheSnapshots) {
+  const auto r = run("train " + (dir / "tiny.yaml").string() +
+                     " --name an --set model.n_layer=2 --set model.attention.registers=2 --set analysis.every=2 --set analysis.snapshot_every=2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("analysis @ step 0"), std::string::npos) << r.output;
+  const fs::path run_dir = dir / "runs" / "an";
+  std::ifstream in(run_dir / "analysis.jsonl");
+  std::vector<nlohmann::json> records;
+  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(records.size(), 5u);  // steps 0, 2, 4, 6, 8
+  int snapshots = 0;
+  for (const auto& rec : records) {
+    if (!rec.contains("snapshot")) continue;
+    ++snapshots;
+    const Tensor maps = io::read_npy(run_dir / rec.at("snapshot").get<std::string>());
+    ASSERT_EQ(maps.dim(), 4u);
+    const std::int64_t L = maps.shape()[0], H = maps.shape()[1], N = maps.shape()[2], first = 2;
+    EXPECT_EQ(L, 2);
+    EXPECT_EQ(N, 16 + 2);  // registers + probe tokens
+    for (std::int64_t l = 0; l < L; ++l)
+      for (std::int64_t h = 0; h < H; ++h) {
+        const float* m = maps.data<float>() + (l * H + h) * N * N;
+        const auto s = analysis::map_stats(m, N, first);
+        EXPECT_NEAR(s.sink_score, rec.at("sink_score")[l][h].get<double>(), 1e-6) << "step " << rec.at("step");
+        EXPECT_NEAR(s.diag_score, rec.at("diag_score")[l][h].get<double>(), 1e-6);
+        EXPECT_NEAR(s.first_mass, rec.at("first_mass")[l][h].get<double>(), 1e-6);
+        EXPECT_NEAR(s.register_mass, rec.at("register_mass")[l][h].get<double>(), 1e-6);
+      }
+  }
+  EXPECT_EQ(snapshots, 3);  // the first, every 2nd analysis, the last
+  const auto summary = nlohmann::json::parse(read_file(run_dir / "summary.json"));
+  EXPECT_EQ(summary.at("step"), 8);
+  EXPECT_EQ(summary.at("sink_rate_emergence").size(), 2u);
+
+  const auto a = run("analyze an");
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_NE(a.output.find("sink rate (eps 0.3)"), std::string::npos) << a.output;
+  const auto standalone = nlohmann::json::parse(read_file(run_dir / "analyze" / "step_0000008.json"));
+  EXPECT_EQ(standalone.at("sink_score"), records.back().at("sink_score"));  // same checkpoint, same numbers
 }
 
 }  // namespace

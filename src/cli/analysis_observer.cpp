@@ -1,0 +1,41 @@
+#include "cli/analysis_observer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+namespace sinklab::cli {
+
+void AnalysisObserver::started(const train::TrainingContext& c) {
+  if (c.config.analysis.every == 0) return;
+  model_ = &c.model;
+  run_dir_ = c.run_dir;
+  const Tensor probe = analysis::probe_ids(c.config.analysis, *c.data.valid, c.config.data.context, c.config.data.bos,
+                                           c.data.tokenizer->bos(), c.config.seed);
+  recorder_ = std::make_unique<analysis::Recorder>(c.config.analysis, c.run_dir, probe, c.step);
+}
+
+std::string AnalysisObserver::stepped(std::int64_t step, std::int64_t tokens, bool last) {
+  if (!recorder_ || !recorder_->due(step, last)) return "";
+  const auto t0 = std::chrono::steady_clock::now();
+  recorder_->record(*model_, step, tokens, last);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The headline numbers of the record just written.
+  std::ifstream in(run_dir_ / "analysis.jsonl");
+  std::string line, previous;
+  while (std::getline(in, line))
+    if (!line.empty()) previous = line;
+  const auto r = nlohmann::json::parse(previous);
+  const auto eps = r.at("eps");
+  std::string rates;
+  for (std::size_t e = 0; e < eps.size(); ++e) rates += fmt::format(" {}:{:.3f}", eps[e].get<double>(), r.at("sink_rate")[e].get<double>());
+  return fmt::format("analysis @ step {} | sink rate{} | max sink score {:.3f} | {} switch heads | {:.2f} s", step, rates,
+                     r.at("sink_score_max").get<double>(), r.at("switch_count").get<int>(), seconds);
+}
+
+void AnalysisObserver::finished() {
+  if (recorder_) recorder_->write_summary();
+}
+
+}  // namespace sinklab::cli

@@ -1,0 +1,22 @@
+#pragma once
+// Wires analysis into training: the trainer knows only TrainingObserver, analysis knows no trainer.
+#include <memory>
+
+#include "analysis/recorder.h"
+#include "train/observer.h"
+
+namespace sinklab::cli {
+
+class AnalysisObserver : public train::TrainingObserver {
+ public:
+  void started(const train::TrainingContext& context) override;
+  std::string stepped(std::int64_t step, std::int64_t tokens, bool last) override;
+  void finished() override;
+
+ private:
+  const nn::Transformer* model_ = nullptr;
+  std::unique_ptr<analysis::Recorder> recorder_;
+  std::filesystem::path run_dir_;
+};
+
+}  // namespace sinklab::cli

@@ -1,0 +1,77 @@
+#include "report/runs.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "engine/error.h"
+
+namespace sinklab::report {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+bool is_run(const fs::path& dir) { return fs::exists(dir / "config.resolved.yaml"); }
+
+std::string variant_of(const std::string& name) {
+  const auto dash = name.rfind("-s");
+  if (dash == std::string::npos || dash + 2 >= name.size()) return name;
+  return name.substr(dash + 2).find_first_not_of("0123456789") == std::string::npos ? name.substr(0, dash) : name;
+}
+
+std::vector<json> read_jsonl(const fs::path& file) {
+  std::vector<json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    try {
+      out.push_back(json::parse(line));
+    } catch (const json::exception&) {
+      break;  // a half-written last line of a crashed run
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Collection collect_runs(const std::vector<fs::path>& inputs) {
+  Collection c;
+  std::vector<fs::path> dirs;
+  for (const auto& in : inputs) {
+    if (!fs::is_directory(in)) fail("compare: {} is not a folder", in.string());
+    if (is_run(in)) {
+      dirs.push_back(in);
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const auto& e : fs::directory_iterator(in))
+      if (e.is_directory() && is_run(e.path())) found.push_back(e.path());
+    if (found.empty()) fail("compare: {} holds no runs (no config.resolved.yaml in it or its subfolders)", in.string());
+    std::sort(found.begin(), found.end());
+    dirs.insert(dirs.end(), found.begin(), found.end());
+    if (inputs.size() == 1) c.ablation = in.filename().empty() ? in.parent_path().filename().string() : in.filename().string();
+  }
+  for (const auto& dir : dirs) {
+    RunData r;
+    r.dir = dir;
+    r.name = dir.filename().string();
+    r.variant = variant_of(r.name);
+    r.analysis = read_jsonl(dir / "analysis.jsonl");
+    if (r.analysis.empty()) {
+      c.skipped.push_back(r.name + ": no analysis records yet (analysis.jsonl missing or empty)");
+      continue;
+    }
+    for (const auto& m : read_jsonl(dir / "metrics.jsonl")) {
+      r.step_tokens.emplace_back(m.at("step"), m.at("tokens"));
+      if (m.contains("val_loss")) r.val_loss.emplace_back(m.at("step"), m.at("val_loss"));
+    }
+    auto it = std::find_if(c.variants.begin(), c.variants.end(), [&](const Variant& v) { return v.name == r.variant; });
+    if (it == c.variants.end()) it = c.variants.insert(c.variants.end(), Variant{r.variant, {}});
+    it->runs.push_back(std::move(r));
+  }
+  if (c.variants.empty()) fail("compare: none of the {} runs is usable:\n  {}", dirs.size(), fmt::join(c.skipped, "\n  "));
+  return c;
+}
+
+}  // namespace sinklab::report
