@@ -309,8 +309,10 @@ std::vector<std::pair<std::string, double>> scalars(const json& r) {
 
 Recorder::Recorder(const AnalysisConfig& config, fs::path run_dir, Tensor probe, std::int64_t resume_step)
     : config_(config), run_dir_(std::move(run_dir)), probe_(std::move(probe)) {
-  io::keep_records_until(run_dir_ / "analysis.jsonl", resume_step, io::RecordFormat::jsonl);
-  io::keep_records_until(run_dir_ / "analysis.csv", resume_step, io::RecordFormat::csv);
+  // A run restarting from scratch (no checkpoint) records step 0 again: keep nothing then.
+  const std::int64_t keep = resume_step > 0 ? resume_step : -1;
+  io::keep_records_until(run_dir_ / "analysis.jsonl", keep, io::RecordFormat::jsonl);
+  io::keep_records_until(run_dir_ / "analysis.csv", keep, io::RecordFormat::csv);
   std::ifstream in(run_dir_ / "analysis.jsonl");
   for (std::string line; std::getline(in, line);) analyses_ += !line.empty();
 }

@@ -109,7 +109,10 @@ int run_ablation(const AblateOptions& opt) {
       const auto& run = ab.runs[i];
       std::vector<std::string> args{self, "train", ab.base.string(), "--name", run.name, "--runs-dir", root.string(), "--resume"};
       for (const auto& s : run.sets) args.insert(args.end(), {"--set", s});
-      args.insert(args.end(), {"--set", fmt::format("train.threads={}", threads)});
+      // A resumed run keeps the thread count it started with: results are bit-identical only then.
+      const fs::path saved = root / run.name / "config.resolved.yaml";
+      const auto run_threads = fs::exists(saved) ? train::load_config(saved).train.threads : threads;
+      args.insert(args.end(), {"--set", fmt::format("train.threads={}", run_threads)});
       if (opt.stop_after > 0) args.insert(args.end(), {"--stop-after", std::to_string(opt.stop_after)});
       const pid_t pid = spawn(args, root / "logs" / (run.name + ".txt"));
       running[pid] = {i, Clock::now()};

@@ -15,6 +15,7 @@
 #include "data/manifest.h"
 #include "engine/error.h"
 #include "io/atomic_file.h"
+#include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/inference.h"
 #include "train/trainer.h"
@@ -47,7 +48,7 @@ int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   for (const auto& [k, v] : body.items()) r[k] = v;
   const fs::path out = run_dir / "analyze";
   fs::create_directories(out);
-  const std::string stem = fmt::format("step_{:07d}", run.step);
+  const std::string stem = train::checkpoint_name(run.step);
   io::write_npy(out / (stem + ".npy"), maps);
   io::write_file_atomic(out / (stem + ".json"), r.dump() + "\n");
   const auto eps = r.at("eps");

@@ -5,7 +5,7 @@
 namespace sinklab::data {
 
 struct DataConfig {
-  std::string name = "tinystories";  // tinystories | wikitext2 | wikitext103 | text
+  std::string name = "tinystories";  // a data set of data/manifest (tinystories, wikitext2, ...), text, or random
   std::string path;                  // data.name text: the training file (valid_path for validation)
   std::string valid_path;
   std::string train_split = "train";  // which manifest splits train and validate on

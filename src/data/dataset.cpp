@@ -6,6 +6,7 @@
 #include "data/fetch.h"
 #include "data/manifest.h"
 #include "engine/error.h"
+#include "engine/rng.h"
 #include "io/sha256.h"
 
 namespace sinklab::data {
@@ -64,9 +65,30 @@ std::unique_ptr<TokenFile> tokenize(const fs::path& text_file, const std::string
   return std::make_unique<TokenFile>(cache);
 }
 
+// data.name: random: uniform random ids, fixed by the vocabulary size, cached like any token file.
+std::unique_ptr<TokenFile> random_tokens(std::int64_t vocab, const std::string& split, std::uint64_t tokens, std::ostream& log) {
+  const fs::path cache = data_dir() / "cache" / "tokens" / fmt::format("random-{}-{}-{}.bin", vocab, split, tokens);
+  if (!fs::exists(cache)) {
+    log << "generating " << tokens << " random tokens (" << split << ", vocab " << vocab << ")\n";
+    Rng rng(static_cast<std::uint64_t>(vocab) * 2 + (split == "train" ? 0 : 1));
+    const std::uint64_t doc = 1024;
+    std::vector<std::uint64_t> offsets{0};
+    std::vector<std::int32_t> ids(tokens);
+    for (std::uint64_t i = 0; i < tokens; ++i) {
+      ids[i] = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(vocab - 2)));
+      if ((i + 1) % doc == 0 || i + 1 == tokens) offsets.push_back(i + 1);
+    }
+    fs::create_directories(cache.parent_path());
+    write_token_file(cache, {static_cast<std::uint64_t>(vocab), offsets.size() - 1, tokens, "ids" + std::to_string(vocab), "random"},
+                     offsets, ids);
+  }
+  return std::make_unique<TokenFile>(cache);
+}
+
 }  // namespace
 
 std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::path& model_file) {
+  if (config.name == "random") return make_id_tokenizer(config.vocab_size);
   if (config.tokenizer == "byte") return make_byte_tokenizer();
   if (!fs::exists(model_file)) fail("{}: tokenizer model not found", model_file.string());
   return load_bpe_tokenizer(model_file);
@@ -74,6 +96,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::pa
 
 PreparedData prepare_data(const DataConfig& c, std::ostream& log) {
   PreparedData out;
+  if (c.name == "random") {
+    out.tokenizer = make_id_tokenizer(c.vocab_size);
+    out.train = random_tokens(c.vocab_size, "train", 1 << 21, log);
+    out.valid = random_tokens(c.vocab_size, "valid", 1 << 16, log);
+    return out;
+  }
   out.train_text = resolve_split(c, c.train_split, c.path);
   out.valid_text = resolve_split(c, c.valid_split, c.valid_path);
   const TextFormat format = format_of(c);

@@ -88,6 +88,11 @@ void fetch_split(const DatasetInfo& set, const SplitSource& src, std::ostream& l
     }
     origin = "official " + src.url + (src.head_bytes ? fmt::format(" (first {} bytes, whole stories)", src.head_bytes) : "");
     expected = src.head_bytes ? "" : src.sha256;
+    if (src.bytes > 0 && src.head_bytes == 0 && fs::file_size(part) != src.bytes) {
+      const auto got = fs::file_size(part);
+      fs::remove(part);
+      fail("{}/{}: {} is {} bytes, the manifest expects {}", set.name, src.split, origin, got, src.bytes);
+    }
   }
   const std::string sha = io::sha256_file(part);
   if (!expected.empty() && sha != expected) {

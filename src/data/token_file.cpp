@@ -54,7 +54,10 @@ TokenFile::TokenFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) fail("{}: cannot open token file", path.string());
   struct stat st {};
-  ::fstat(fd, &st);
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    fail("{}: cannot read token file", path.string());
+  }
   map_size_ = static_cast<std::size_t>(st.st_size);
   if (map_size_ < header_bytes) {
     ::close(fd);
@@ -72,7 +75,9 @@ TokenFile::TokenFile(const std::filesystem::path& path) {
   std::memcpy(&header_.tokens, p + 32, 8);
   header_.tokenizer_key = std::string(p + 40, strnlen(p + 40, 64));
   header_.source_sha256 = std::string(p + 104, strnlen(p + 104, 64));
-  const std::size_t expected = header_bytes + (header_.documents + 1) * 8 + header_.tokens * width_;
+  // Sizes checked before they are multiplied, so a corrupted header cannot overflow the check.
+  const bool sane = header_.documents < map_size_ && header_.tokens < map_size_;
+  const std::size_t expected = sane ? header_bytes + (header_.documents + 1) * 8 + header_.tokens * width_ : 0;
   if (std::memcmp(p, magic, 8) != 0 || version != 1 || (width_ != 2 && width_ != 4) || expected != map_size_) {
     ::munmap(map_, map_size_);
     map_ = nullptr;
@@ -80,6 +85,13 @@ TokenFile::TokenFile(const std::filesystem::path& path) {
   }
   offsets_ = reinterpret_cast<const std::uint64_t*>(p + header_bytes);
   data_ = p + header_bytes + (header_.documents + 1) * 8;
+  bool ordered = offsets_[0] == 0 && offsets_[header_.documents] == header_.tokens;
+  for (std::uint64_t d = 0; ordered && d < header_.documents; ++d) ordered = offsets_[d] <= offsets_[d + 1];
+  if (!ordered) {
+    ::munmap(map_, map_size_);
+    map_ = nullptr;
+    fail("{}: corrupted token file (document offsets out of order; delete it to re-tokenize)", path.string());
+  }
 }
 
 TokenFile::~TokenFile() {

@@ -3,8 +3,8 @@
 //
 // Layout (little-endian): magic "SINKTOK1"; u32 version = 1; u32 bytes per token (2 or 4);
 // u64 vocab size; u64 documents; u64 tokens; 64-byte tokenizer key; 64-byte sha256 (hex) of the
-// source text; then u64 document offsets [documents + 1]; then the tokens. Each document's tokens
-// end with EOS.
+// source text; then u64 document offsets [documents + 1]; then the tokens. Documents of text end
+// with EOS; random data (data.name: random) has none.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -39,6 +39,38 @@ class ByteTokenizer : public Tokenizer {
   std::string key() const override { return "byte"; }
 };
 
+class IdTokenizer : public Tokenizer {
+ public:
+  explicit IdTokenizer(std::int64_t vocab) : vocab_(vocab) {}
+  std::vector<std::int32_t> encode(std::string_view text) const override {
+    std::vector<std::int32_t> ids;
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const auto start = text.find_first_of("0123456789", at);
+      if (start == std::string_view::npos) break;
+      const auto end = std::min(text.find_first_not_of("0123456789", start), text.size());
+      const long id = std::stol(std::string(text.substr(start, end - start)));
+      if (id >= vocab_) fail("id {} is outside the vocabulary of {}", id, vocab_);
+      ids.push_back(static_cast<std::int32_t>(id));
+      at = end;
+    }
+    return ids;
+  }
+  std::string decode(const std::vector<std::int32_t>& ids) const override {
+    std::string out;
+    for (auto id : ids)
+      if (id != bos() && id != eos()) out += (out.empty() ? "" : " ") + std::to_string(id);
+    return out;
+  }
+  std::int64_t vocab_size() const override { return vocab_; }
+  std::int32_t bos() const override { return static_cast<std::int32_t>(vocab_ - 2); }
+  std::int32_t eos() const override { return static_cast<std::int32_t>(vocab_ - 1); }
+  std::string key() const override { return "ids" + std::to_string(vocab_); }
+
+ private:
+  std::int64_t vocab_;
+};
+
 // SentencePiece drops a line's leading "▁" after a raw newline ("\nthere" -> "t here"), so text is
 // encoded line by line with an explicit newline piece between lines, as the model was trained.
 class BpeTokenizer : public Tokenizer {
@@ -100,6 +132,8 @@ class BpeTokenizer : public Tokenizer {
 }  // namespace
 
 std::unique_ptr<Tokenizer> make_byte_tokenizer() { return std::make_unique<ByteTokenizer>(); }
+
+std::unique_ptr<Tokenizer> make_id_tokenizer(std::int64_t vocab_size) { return std::make_unique<IdTokenizer>(vocab_size); }
 
 std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::filesystem::path& model_file) {
   return std::make_unique<BpeTokenizer>(model_file);

@@ -24,6 +24,9 @@ class Tokenizer {
 // Bytes 0..255 are ids 0..255; BOS = 256, EOS = 257.
 std::unique_ptr<Tokenizer> make_byte_tokenizer();
 
+// Ids as text ("17 4 4095"), for data.name: random: ids 0..vocab_size-3 are data, then BOS and EOS.
+std::unique_ptr<Tokenizer> make_id_tokenizer(std::int64_t vocab_size);
+
 // SentencePiece BPE with byte fallback. Loads `model_file`.
 std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::filesystem::path& model_file);
 

@@ -66,8 +66,4 @@ Tensor randn(const Shape& shape, Rng& rng, double stddev, DType dtype) {
   return fill(shape, dtype, [&] { return rng.normal() * stddev; });
 }
 
-Tensor rand_uniform(const Shape& shape, Rng& rng, double low, double high, DType dtype) {
-  return fill(shape, dtype, [&] { return low + (high - low) * rng.uniform(); });
-}
-
 }  // namespace sinklab

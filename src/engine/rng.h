@@ -29,6 +29,5 @@ class Rng {
 
 // New tensors filled from `rng` in row-major order.
 Tensor randn(const Shape& shape, Rng& rng, double stddev = 1.0, DType dtype = DType::f32);
-Tensor rand_uniform(const Shape& shape, Rng& rng, double low, double high, DType dtype = DType::f32);
 
 }  // namespace sinklab

@@ -13,8 +13,9 @@ namespace sinklab::io {
 void fsync_directory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) fail("cannot open folder {}: {}", dir.string(), std::strerror(errno));
-  ::fsync(fd);
+  const int rc = ::fsync(fd);
   ::close(fd);
+  if (rc != 0) fail("cannot flush folder {}: {}", dir.string(), std::strerror(errno));
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
@@ -30,14 +31,25 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
       if (errno == EINTR) continue;
       const std::string why = std::strerror(errno);
       ::close(fd);
+      std::filesystem::remove(tmp);
       fail("cannot write {}: {}", tmp.string(), why);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) fail("cannot flush {}: {}", tmp.string(), std::strerror(errno));
+  const bool synced = ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
   std::error_code ec;
+  if (!synced || !closed) {
+    const std::string why = std::strerror(errno);
+    std::filesystem::remove(tmp, ec);
+    fail("cannot flush {}: {}", tmp.string(), why);
+  }
   std::filesystem::rename(tmp, path, ec);
-  if (ec) fail("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message());
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    fail("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message());
+  }
   fsync_directory(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
 }
 

@@ -1,6 +1,9 @@
 #include "io/records.h"
 
+#include <algorithm>
 #include <fstream>
+
+#include "io/atomic_file.h"
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,13 +14,16 @@ void keep_records_until(const std::filesystem::path& file, std::int64_t keep_unt
   std::ifstream in(file);
   std::string line, kept;
   bool header = format == RecordFormat::csv;
+  long columns = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     if (header) {
       kept += line + "\n";
+      columns = std::count(line.begin(), line.end(), ',');
       header = false;
       continue;
     }
+    if (format == RecordFormat::csv && std::count(line.begin(), line.end(), ',') != columns) continue;  // cut short by a crash
     std::int64_t step = 0;
     try {
       step = format == RecordFormat::csv ? std::stoll(line.substr(0, line.find(',')))
@@ -28,7 +34,7 @@ void keep_records_until(const std::filesystem::path& file, std::int64_t keep_unt
     if (step <= keep_until) kept += line + "\n";
   }
   in.close();
-  std::ofstream(file, std::ios::trunc) << kept;
+  write_file_atomic(file, kept);
 }
 
 }  // namespace sinklab::io

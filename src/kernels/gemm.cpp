@@ -11,7 +11,7 @@
 namespace sinklab::kernels {
 namespace {
 
-using Key = std::array<std::int64_t, 14>;
+using Key = std::array<std::int64_t, 12>;
 
 struct Onednn {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -36,7 +36,7 @@ void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumul
   auto& dnn = onednn();
   const std::int64_t batch = std::max(a.batch, b.batch);
   const Key key{a.batch, b.batch, a.rows, a.cols, b.cols, a.batch_stride, a.row_stride, a.col_stride,
-                b.batch_stride, b.row_stride, b.col_stride, accumulate, 0, 0};
+                b.batch_stride, b.row_stride, b.col_stride, accumulate};
   dnnl::matmul primitive;
   {
     std::lock_guard lock(dnn.mutex);

@@ -10,7 +10,7 @@ Attention::Attention(const ModelConfig& c, Rng& rng)
     : wq(c.d_model, c.d_model, c.bias, c.init_std, rng),
       wk(c.d_model, c.d_model, c.bias, c.init_std, rng),
       wv(c.d_model, c.d_model, c.bias, c.init_std, rng),
-      wo(c.d_model, c.d_model, c.bias, c.init_std / std::sqrt(2.0 * static_cast<double>(c.n_layer)), rng),
+      wo(c.d_model, c.d_model, c.bias, c.residual_init_std(), rng),
       n_head_(c.n_head),
       pos_(c.pos),
       rope_base_(c.rope_base),

@@ -5,14 +5,10 @@
 #include "ops/ops.h"
 
 namespace sinklab::nn {
-namespace {
-double residual_std(const ModelConfig& c) { return c.init_std / std::sqrt(2.0 * static_cast<double>(c.n_layer)); }
-}  // namespace
-
 Mlp::Mlp(const ModelConfig& c, Rng& rng)
     : kind_(c.mlp),
       in_(c.d_model, c.d_ff, c.bias, c.init_std, rng),
-      out_(c.d_ff, c.d_model, c.bias, residual_std(c), rng) {
+      out_(c.d_ff, c.d_model, c.bias, c.residual_init_std(), rng) {
   if (kind_ == MlpKind::gelu) {
     register_module("fc", in_);
     register_module("proj", out_);

@@ -1,6 +1,7 @@
 #pragma once
 // The architecture of a decoder transformer, independent of how it is configured (YAML lives in train/).
 #include <cstdint>
+#include <cmath>
 #include <string>
 
 namespace sinklab::nn {
@@ -41,6 +42,8 @@ struct ModelConfig {
   AttentionConfig attention;
 
   std::int64_t d_head() const { return d_model / n_head; }
+  // Init std of the projections that write into the residual stream (GPT-2): init_std / sqrt(2 n_layer).
+  double residual_init_std() const { return init_std / std::sqrt(2.0 * static_cast<double>(n_layer)); }
 };
 
 }  // namespace sinklab::nn

@@ -34,11 +34,17 @@ double vector_mean(const json& v) {
   return v.empty() ? 0 : s / static_cast<double>(v.size());
 }
 
-std::size_t eps_index(const json& record, double eps) {
+std::optional<std::size_t> eps_index(const json& record, double eps) {
   const auto all = record.at("eps").get<std::vector<double>>();
   for (std::size_t i = 0; i < all.size(); ++i)
     if (std::abs(all[i] - eps) < 1e-12) return i;
-  return all.size() - 1;
+  return std::nullopt;  // a run that did not record this threshold has no point on its curve
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '\'' ? "&#39;" : std::string(1, c);
+  return out;
 }
 
 Value grid_field(const char* key) {
@@ -56,7 +62,11 @@ Value vector_field(const char* key) {
 }
 
 Value sink_rate(double eps) {
-  return [eps](const json& r) -> std::optional<double> { return r.at("sink_rate")[eps_index(r, eps)].get<double>(); };
+  return [eps](const json& r) -> std::optional<double> {
+    const auto i = eps_index(r, eps);
+    if (!i) return std::nullopt;
+    return r.at("sink_rate")[*i].get<double>();
+  };
 }
 
 struct Context {
@@ -199,6 +209,8 @@ CompareResult compare(const CompareOptions& opt) {
     for (const auto& run : v.runs) {
       const auto g = run.analysis.back().at("sink_score").get<std::vector<std::vector<double>>>();
       if (mean.empty()) mean.assign(g.size(), std::vector<double>(g.empty() ? 0 : g[0].size(), 0.0));
+      if (g.size() != mean.size() || (!g.empty() && g[0].size() != mean[0].size()))
+        fail("compare: the seeds of variant '{}' have different layer x head shapes ({} differs)", v.name, run.name);
       for (std::size_t l = 0; l < g.size(); ++l)
         for (std::size_t h = 0; h < g[l].size(); ++h) mean[l][h] += g[l][h] / static_cast<double>(v.runs.size());
     }
@@ -309,7 +321,7 @@ CompareResult compare(const CompareOptions& opt) {
                      "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
                      "td,th{border:1px solid #ccc;padding:4px 6px;text-align:right}td:first-child{text-align:left}"
                      "img{max-width:100%;margin:1em 0;border:1px solid #eee}</style></head><body>\n";
-  html += fmt::format("<h1>sinklab comparison{}</h1>\n", runs.ablation.empty() ? "" : ": " + runs.ablation);
+  html += fmt::format("<h1>sinklab comparison{}</h1>\n", runs.ablation.empty() ? "" : ": " + html_escape(runs.ablation));
   html += "<table><tr><th>variant</th><th>seeds</th><th>final val loss (Δ)</th><th>sink rate ε=0.3 (Δ)</th><th>sink rate ε=0.1</th>"
           "<th>emergence 10% / 50%</th><th>first-token mass</th><th>diagonal score</th><th>C_QK</th><th>C_OV</th><th>block cost</th>"
           "<th>nop / broadcast</th></tr>\n";
@@ -319,7 +331,7 @@ CompareResult compare(const CompareOptions& opt) {
     std::string cells;
     for (std::size_t at = 2; at < line.size();) {
       const auto bar = line.find(" |", at);
-      cells += "<td>" + line.substr(at, bar - at) + "</td>";
+      cells += "<td>" + html_escape(line.substr(at, bar - at)) + "</td>";
       at = bar + 3;
     }
     html += "<tr>" + cells + "</tr>\n";

@@ -1,5 +1,7 @@
 #include "report/plots.h"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -8,6 +10,8 @@
 #include <map>
 
 #include "engine/error.h"
+
+extern char** environ;
 
 namespace sinklab::report {
 namespace {
@@ -24,7 +28,8 @@ std::string quoted(const std::string& s) {
 void render(const fs::path& dir, const std::string& name, const PlotStyle& style, const std::string& body) {
   const fs::path script = dir / (name + ".gp");
   std::ofstream gp(script);
-  gp << "# Drawn by sinklab compare from " << name << ".csv; run `gnuplot " << name << ".gp` in this folder to redraw.\n";
+  gp << "# Drawn by sinklab compare from " << name << ".csv; run `gnuplot " << name << ".gp` to redraw.\n";
+  gp << "cd " << quoted(fs::absolute(dir).string()) << "\n";
   for (const auto& [term, ext] : {std::pair{"pngcairo", "png"}, std::pair{"svg", "svg"}}) {
     gp << fmt::format("set terminal {} size {},{} font 'Sans,11' {}\n", term, style.width, style.height,
                       std::string(term) == "svg" ? "dynamic background rgb 'white'" : "");
@@ -37,15 +42,23 @@ void render(const fs::path& dir, const std::string& name, const PlotStyle& style
 }  // namespace
 
 void run_gnuplot(const fs::path& script) {
-  const std::string cmd = fmt::format("cd {} && gnuplot {} 2>{}.err", quoted(script.parent_path().string()),
-                                      quoted(script.filename().string()), quoted(script.filename().string()));
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    std::ifstream err(script.string() + ".err");
-    const std::string why((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  // No shell: the script cds to its own folder (gnuplot quoting), errors go to <script>.err.
+  const fs::path err = script.string() + ".err";
+  const std::string abs = fs::absolute(script).string();
+  std::vector<char*> argv{const_cast<char*>("gnuplot"), const_cast<char*>(abs.c_str()), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  int status = -1;
+  if (posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ) == 0) waitpid(pid, &status, 0);
+  posix_spawn_file_actions_destroy(&actions);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::ifstream in(err);
+    const std::string why((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     fail("gnuplot failed on {} (is gnuplot installed? scripts/setup.sh installs gnuplot-nox): {}", script.string(), why);
   }
-  fs::remove(script.string() + ".err");
+  fs::remove(err);
 }
 
 Series aggregate(const std::string& variant, const std::vector<std::vector<std::pair<double, double>>>& seeds) {

@@ -37,11 +37,12 @@ std::vector<json> read_jsonl(const fs::path& file) {
 
 Collection collect_runs(const std::vector<fs::path>& inputs) {
   Collection c;
-  std::vector<fs::path> dirs;
+  std::vector<std::pair<fs::path, std::string>> dirs;  // run folder, the input it came from
   for (const auto& in : inputs) {
     if (!fs::is_directory(in)) fail("compare: {} is not a folder", in.string());
+    const std::string label = fs::absolute(in).lexically_normal().filename().string();
     if (is_run(in)) {
-      dirs.push_back(in);
+      dirs.emplace_back(in, "");
       continue;
     }
     std::vector<fs::path> found;
@@ -49,14 +50,15 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
       if (e.is_directory() && is_run(e.path())) found.push_back(e.path());
     if (found.empty()) fail("compare: {} holds no runs (no config.resolved.yaml in it or its subfolders)", in.string());
     std::sort(found.begin(), found.end());
-    dirs.insert(dirs.end(), found.begin(), found.end());
+    // Seeds group within one ablation; the same variant name in two ablations stays two variants.
+    for (const auto& f : found) dirs.emplace_back(f, inputs.size() > 1 ? label + "/" : "");
     if (inputs.size() == 1) c.ablation = in.filename().empty() ? in.parent_path().filename().string() : in.filename().string();
   }
-  for (const auto& dir : dirs) {
+  for (const auto& [dir, prefix] : dirs) {
     RunData r;
     r.dir = dir;
-    r.name = dir.filename().string();
-    r.variant = variant_of(r.name);
+    r.name = prefix + dir.filename().string();
+    r.variant = prefix + variant_of(dir.filename().string());
     r.analysis = read_jsonl(dir / "analysis.jsonl");
     if (r.analysis.empty()) {
       c.skipped.push_back(r.name + ": no analysis records yet (analysis.jsonl missing or empty)");

@@ -99,6 +99,8 @@ Ablation load_ablation(const fs::path& file) {
   for (const auto& [variant, vsets] : variants)
     for (auto seed : seeds) {
       AblationRun run{variant, seed, fmt::format("{}-s{}", variant, seed), shared, 0};
+      for (const auto& other : a.runs)
+        if (other.name == run.name) fail("{}: run '{}' appears twice (a repeated seed or grid value)", file.string(), run.name);
       run.sets.insert(run.sets.end(), vsets.begin(), vsets.end());
       run.sets.push_back(fmt::format("seed={}", seed));
       try {

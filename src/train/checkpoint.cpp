@@ -18,7 +18,6 @@ std::string read_all(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string step_name(std::int64_t step) { return fmt::format("step_{:07d}", step); }
 
 bool is_checkpoint_name(const std::string& name) {
   return name.size() > 5 && name.starts_with("step_") && name.find_first_not_of("0123456789", 5) == std::string::npos;
@@ -26,11 +25,13 @@ bool is_checkpoint_name(const std::string& name) {
 
 }  // namespace
 
+std::string checkpoint_name(std::int64_t step) { return fmt::format("step_{:07d}", step); }
+
 void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
                      const TrainingState& state, std::int64_t keep) {
   const fs::path root = run_dir / "checkpoints";
-  const fs::path final_dir = root / step_name(state.step);
-  const fs::path tmp = root / (step_name(state.step) + ".tmp");
+  const fs::path final_dir = root / checkpoint_name(state.step);
+  const fs::path tmp = root / (checkpoint_name(state.step) + ".tmp");
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   const std::string weights = io::encode_safetensors(model.named_parameters(), {{"format", "pt"}, {"step", std::to_string(state.step)}});
@@ -46,7 +47,7 @@ void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const opt
   fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);
   io::fsync_directory(root);
-  io::write_file_atomic(root / "latest", step_name(state.step) + "\n");
+  io::write_file_atomic(root / "latest", checkpoint_name(state.step) + "\n");
 
   // Keep the newest `keep` checkpoints.
   std::vector<fs::path> all;

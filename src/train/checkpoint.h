@@ -19,6 +19,9 @@ struct TrainingState {
   data::LoaderState loader;
 };
 
+// "step_0000100": the folder of a step's checkpoint under runs/<run>/checkpoints/.
+std::string checkpoint_name(std::int64_t step);
+
 void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
                      const TrainingState& state, std::int64_t keep);
 

@@ -151,8 +151,8 @@ Key field(std::string path, std::string doc, Access access) {
 const std::vector<Key>& schema() {
   static const std::vector<Key> keys = [] {
     std::vector<Key> k;
-    k.push_back(SINKLAB_FIELD("seed", seed, "seed of initialisation, data order and sampling"));
-    k.push_back(SINKLAB_FIELD("data.name", data.name, "tinystories | wikitext2 | wikitext103 | text"));
+    k.push_back(SINKLAB_FIELD("seed", seed, "seed of initialisation, data order, validation batches and probe set"));
+    k.push_back(SINKLAB_FIELD("data.name", data.name, "tinystories | tinystories-full | wikitext2 | wikitext103 | text | random"));
     k.push_back(SINKLAB_FIELD("data.path", data.path, "data.name text: the training file"));
     k.push_back(SINKLAB_FIELD("data.valid_path", data.valid_path, "data.name text: the validation file"));
     k.push_back(SINKLAB_FIELD("data.train_split", data.train_split, "manifest split to train on (train | valid | test)"));
@@ -300,6 +300,7 @@ void validate(const Config& c, const Flat& flat) {
     std::vector<std::string> names;
     for (const auto& d : data::manifest()) names.push_back(d.name);
     names.push_back("text");
+    names.push_back("random");
     check(std::find(names.begin(), names.end(), c.data.name) != names.end(), "data.name",
           fmt::format("'{}' is not one of: {}", c.data.name, fmt::join(names, ", ")));
   }
@@ -307,7 +308,9 @@ void validate(const Config& c, const Flat& flat) {
   one_of(c.data.window, {"document", "random"}, "data.window");
   if (c.data.name == "text") check(!c.data.path.empty(), "data.path", "data.name text needs data.path (and data.valid_path)");
   if (c.data.name == "text") check(!c.data.valid_path.empty(), "data.valid_path", "data.name text needs data.valid_path");
-  check(c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
+  check(c.data.name != "random" || (c.data.vocab_size >= 3 && c.data.vocab_size <= 65535), "data.vocab_size",
+        fmt::format("random data needs a vocabulary in [3, 65535], got {}", c.data.vocab_size));
+  check(c.data.name == "random" || c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
         fmt::format("must be in [300, 65535] for bpe, got {}", c.data.vocab_size));
   check(c.data.context >= 2, "data.context", fmt::format("must be at least 2, got {}", c.data.context));
   for (auto [key, v] : {std::pair{"model.d_model", c.model.d_model}, {"model.n_layer", c.model.n_layer},

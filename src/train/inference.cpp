@@ -27,7 +27,7 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   auto checkpoint = latest_checkpoint(run_dir);
   if (!checkpoint) fail("{}: the run has no checkpoint yet", run_dir.string());
   if (step > 0) {
-    checkpoint = run_dir / "checkpoints" / fmt::format("step_{:07d}", step);
+    checkpoint = run_dir / "checkpoints" / checkpoint_name(step);
     if (!std::filesystem::is_directory(*checkpoint))
       fail("{}: no checkpoint of step {} (train.keep_checkpoints keeps only the newest)", run_dir.string(), step);
   }

@@ -21,7 +21,8 @@ class Fetch : public ::testing::Test {
     unsetenv("SINKLAB_DATA_MIRROR");
   }
   void TearDown() override {
-    if (!real_mirror.empty()) setenv("SINKLAB_DATA_MIRROR", real_mirror.c_str(), 1);
+    if (real_mirror.empty()) unsetenv("SINKLAB_DATA_MIRROR");
+    else setenv("SINKLAB_DATA_MIRROR", real_mirror.c_str(), 1);
   }
   TempDir dir;
   std::string real_mirror;  // the caller's SINKLAB_DATA_MIRROR (CI: ../shared/data)

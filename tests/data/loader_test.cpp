@@ -30,12 +30,12 @@ TEST(Loader, SequencesStartAtDocumentsWithBosAndPackShortOnes) {
   TempDir dir;
   data::TokenFile file(make_token_file(dir, {3, 2, 8, 1, 4}));
   data::Loader loader(file, 8, 4, true, false, BOS, 7);
-  std::set<std::int32_t> first_docs;
   for (int b = 0; b < 3; ++b) {
     const auto batch = loader.next();
     for (std::int64_t s = 0; s < 4; ++s) {
       EXPECT_EQ(batch.inputs.at({s, 0}), BOS);
       const auto first = static_cast<std::int32_t>(batch.inputs.at({s, 1}));
+      EXPECT_NE(first, BOS) << "one BOS, then the document";
       EXPECT_EQ(first % 10, 0) << "sequence must begin at a document's first token";
       for (std::int64_t t = 0; t < 8; ++t) {
         const double in_next = t + 1 < 8 ? batch.inputs.at({s, t + 1}) : -1;

@@ -36,6 +36,7 @@ STYLES.update({
     "sink_learned": dict(LLAMA, attention=dict(sink_logit="learned")),
     "sigmoid": dict(LLAMA, attention=dict(kind="sigmoid", sigmoid_bias=-1.0)),
     "sigmoid_normalized_qk_norm": dict(LLAMA, attention=dict(kind="sigmoid", normalize=True, qk_norm=True)),
+    "sink_zero_no_positions": dict(LLAMA, pos="none", attention=dict(sink_logit="zero")),
 })
 ADAMW = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, steps=5)
 EPS = 1e-5
@@ -139,8 +140,9 @@ class Model(torch.nn.Module):
                 w = torch.sigmoid(s + a.get("sigmoid_bias", 0.0)) * mask
                 if a.get("normalize"):
                     w = w / w.sum(-1, keepdim=True)
-            elif a.get("sink_logit") == "learned":
-                sink = self.p(b + "attn.sink_logit").view(1, H, 1, 1).expand(B, H, T, 1)
+            elif a.get("sink_logit") in ("learned", "zero"):
+                logit = self.p(b + "attn.sink_logit") if a["sink_logit"] == "learned" else torch.zeros(H)
+                sink = logit.view(1, H, 1, 1).expand(B, H, T, 1)
                 w = torch.cat([s.masked_fill(~mask, float("-inf")), sink], dim=-1).softmax(-1)[..., :T]
             else:
                 w = s.masked_fill(~mask, float("-inf")).softmax(-1)

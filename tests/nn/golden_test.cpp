@@ -21,7 +21,7 @@ nn::ModelConfig config_from(const nlohmann::json& j) {
   c.n_head = j.at("n_head");
   c.d_ff = j.at("d_ff");
   c.norm = j.at("norm") == "layernorm" ? nn::NormKind::layernorm : nn::NormKind::rmsnorm;
-  c.pos = j.at("pos") == "learned" ? nn::PosKind::learned : nn::PosKind::rope;
+  c.pos = j.at("pos") == "learned" ? nn::PosKind::learned : j.at("pos") == "none" ? nn::PosKind::none : nn::PosKind::rope;
   c.mlp = j.at("mlp") == "gelu" ? nn::MlpKind::gelu : nn::MlpKind::swiglu;
   c.bias = j.at("bias");
   c.tie_embeddings = j.at("tie_embeddings");
@@ -32,7 +32,8 @@ nn::ModelConfig config_from(const nlohmann::json& j) {
   const std::string gate = a.value("gate", "none");
   c.attention.gate = gate == "elementwise" ? nn::GateKind::elementwise : gate == "headwise" ? nn::GateKind::headwise : nn::GateKind::none;
   c.attention.registers = a.value("registers", 0);
-  c.attention.sink_logit = a.value("sink_logit", "none") == "learned" ? nn::SinkLogit::learned : nn::SinkLogit::none;
+  const std::string sink = a.value("sink_logit", "none");
+  c.attention.sink_logit = sink == "learned" ? nn::SinkLogit::learned : sink == "zero" ? nn::SinkLogit::zero : nn::SinkLogit::none;
   c.attention.qk_norm = a.value("qk_norm", false);
   return c;
 }
@@ -98,7 +99,8 @@ TEST_P(Golden, MatchesPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Styles, Golden,
                          ::testing::Values("gpt2", "llama", "gated_elementwise", "gated_headwise", "registers",
-                                           "registers_learned_pos", "sink_learned", "sigmoid", "sigmoid_normalized_qk_norm"),
+                                           "registers_learned_pos", "sink_learned", "sigmoid", "sigmoid_normalized_qk_norm",
+                                           "sink_zero_no_positions"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
