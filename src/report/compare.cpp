@@ -164,14 +164,13 @@ CompareResult compare(const CompareOptions& opt) {
   plot("sink_score_max", "Largest per-head sink score", "max over heads of the mean attention to the first token", max_score);
   plot("first_token_mass", "First-token mass: mean attention of later queries to the first token (mean over heads)",
        "attention to the first token", first);
-  std::vector<Series> extra;
-  for (const char* key : {"register_mass", "sink_logit_mass", "row_mass"})
-    for (auto& s : series(c, grid_field(key))) {
-      s.variant += std::string(" (") + key + ")";
-      extra.push_back(std::move(s));
-    }
-  plot("register_sink_mass", "Mass on registers / on the sink logit / raw sigmoid row mass, where present (mean over heads)",
-       "attention mass", extra);
+  // Each only for the variants that have it; separate axes, as their scales differ by 100x.
+  plot("register_mass", "Attention mass on the registers (mean over heads, later queries)", "sum of attention to registers",
+       series(c, grid_field("register_mass")));
+  plot("sink_logit_mass", "Attention mass on the sink logit column (mean over heads)", "sink column weight",
+       series(c, grid_field("sink_logit_mass")));
+  plot("sigmoid_row_mass", "Raw row mass of unnormalised sigmoid attention (mean over heads)", "sum of a row's weights",
+       series(c, grid_field("row_mass")));
   plot("diagonal_score", "Diagonal score: mean attention of each token to itself (mean over heads)", "attention to self", diag);
   plot("cost_qk", "Representation cost of W_QK: ||W_Q||_F^2 + ||W_K||_F^2 per head (mean over heads)", "C_QK", cost_qk);
   plot("cost_ov", "Representation cost of W_OV: ||W_V||_F^2 + ||W_O||_F^2 per head (mean over heads)", "C_OV", cost_ov);

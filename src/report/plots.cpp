@@ -31,7 +31,8 @@ void render(const fs::path& dir, const std::string& name, const PlotStyle& style
   gp << "# Drawn by sinklab compare from " << name << ".csv; run `gnuplot " << name << ".gp` to redraw.\n";
   gp << "cd " << quoted(fs::absolute(dir).string()) << "\n";
   for (const auto& [term, ext] : {std::pair{"pngcairo", "png"}, std::pair{"svg", "svg"}}) {
-    gp << fmt::format("set terminal {} size {},{} font 'Sans,11' {}\n", term, style.width, style.height,
+    // noenhanced: names like sink_logit print as written, not with subscripts.
+    gp << fmt::format("set terminal {} size {},{} font 'Sans,11' noenhanced {}\n", term, style.width, style.height,
                       std::string(term) == "svg" ? "dynamic background rgb 'white'" : "");
     gp << "set output " << quoted(name + "." + ext) << "\n" << body << "unset output\n";
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "engine/error.h"
 
@@ -49,7 +50,21 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
     for (const auto& e : fs::directory_iterator(in))
       if (e.is_directory() && is_run(e.path())) found.push_back(e.path());
     if (found.empty()) fail("compare: {} holds no runs (no config.resolved.yaml in it or its subfolders)", in.string());
-    std::sort(found.begin(), found.end());
+    // An ablation lists its runs in the order of its file: the first variant is the baseline.
+    std::map<std::string, std::size_t> order;
+    if (fs::exists(in / "ablation.json")) {
+      std::ifstream list(in / "ablation.json");
+      try {
+        for (const auto& r : json::parse(list)) order.emplace(r.at("run").get<std::string>(), order.size());
+      } catch (const json::exception&) {
+        order.clear();
+      }
+    }
+    std::sort(found.begin(), found.end(), [&](const fs::path& a, const fs::path& b) {
+      const auto ia = order.find(a.filename().string()), ib = order.find(b.filename().string());
+      const std::size_t ka = ia == order.end() ? order.size() : ia->second, kb = ib == order.end() ? order.size() : ib->second;
+      return ka != kb ? ka < kb : a < b;
+    });
     // Seeds group within one ablation; the same variant name in two ablations stays two variants.
     for (const auto& f : found) dirs.emplace_back(f, inputs.size() > 1 ? label + "/" : "");
     if (inputs.size() == 1) c.ablation = in.filename().empty() ? in.parent_path().filename().string() : in.filename().string();

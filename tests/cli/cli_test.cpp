@@ -245,6 +245,8 @@ TEST_F(Cli, AblationRerunFinishesOnlyWhatIsMissing) {
   EXPECT_NE(again.output.find("4 runs (4 finished already, 0 to run)"), std::string::npos) << again.output;
   EXPECT_EQ(runs_only(), before);
   EXPECT_TRUE(fs::exists(root / "ablation.json"));
+  EXPECT_TRUE(fs::exists(root / "compare" / "report.html")) << again.output;  // ablate ends with the comparison
+  EXPECT_NE(again.output.find("comparison report:"), std::string::npos);
 }
 
 TEST_F(Cli, AblationErrorsNameTheVariantAndTheAllowedValues) {

@@ -72,6 +72,7 @@ TEST(Compare, WritesEveryPlotWithItsDataAndTheReport) {
     for (const char* ext : {".png", ".svg", ".csv", ".gp"}) EXPECT_TRUE(fs::exists(r.out / (std::string(name) + ext))) << name << ext;
     EXPECT_EQ(png_size(r.out / (std::string(name) + ".png")), (std::pair<std::uint32_t, std::uint32_t>{640, 400})) << name;
   }
+  EXPECT_FALSE(fs::exists(r.out / "register_mass.png"));  // no run has registers
   for (const char* f : {"sink_score_heatmap.png", "attention_base.png", "attention_gated.png", "report.md", "report.html", "summary.json"})
     EXPECT_TRUE(fs::exists(r.out / f)) << f;
 
