@@ -4,9 +4,9 @@
 #include <fstream>
 
 #include "analysis/attention_metrics.h"
+#include "analysis/query_classes.h"
 #include "analysis/residual_metrics.h"
 #include "analysis/weight_costs.h"
-#include "data/loader.h"
 #include "engine/autograd.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
@@ -62,13 +62,18 @@ double squared_norm(const Tensor& t) {
 
 }  // namespace
 
-Tensor probe_ids(const AnalysisConfig& c, const data::TokenFile& valid, std::int64_t context, bool bos, std::int32_t bos_id,
-                 std::uint64_t seed) {
-  data::Loader loader(valid, std::min(c.probe_length, context), c.probe_sequences, bos, false, bos_id, seed + 0xA11CE);
-  return loader.next().inputs;
+data::Batch probe_batch(const AnalysisConfig& c, const data::DataConfig& dc, const data::PreparedData& data, std::uint64_t seed) {
+  // Always document-aligned, whatever data.window says: the first position is where sinks form.
+  data::DataConfig aligned = dc;
+  aligned.window = "document";
+  return data::open_batches(aligned, data, data::Split::valid, std::min(c.probe_length, dc.context), c.probe_sequences,
+                            seed + 0xA11CE)
+      ->next();
 }
 
-json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisConfig& config, Tensor* snapshot) {
+json analyze(const nn::Transformer& model, const data::Batch& probe_batch, const AnalysisConfig& config, Tensor* snapshot) {
+  const Tensor& probe = probe_batch.inputs;
+  const bool by_class = probe_batch.needs_attention.defined();
   const auto& mc = model.config();
   const std::int64_t L = mc.n_layer, H = mc.n_head, D = mc.d_head(), C = mc.d_model, R = mc.attention.registers;
   const std::int64_t B = probe.shape()[0], N = R + probe.shape()[1], first = R;
@@ -83,7 +88,11 @@ json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisCo
 
   const auto& eps = config.eps;
   Grid sink = grid(L, H), first_mass = grid(L, H), reg_mass = grid(L, H), row_mass = grid(L, H), diag = grid(L, H), entropy = grid(L, H);
-  Grid value_ratio = grid(L, H), srank = grid(L, H), dominant = grid(L, H);
+  Grid value_ratio = grid(L, H), first_value_ratio = grid(L, H), srank = grid(L, H), dominant = grid(L, H);
+  // By query class (synthetic probes): [layer][head][no attention, needs attention].
+  std::vector<std::vector<std::array<ClassSums, 2>>> classes(L, std::vector<std::array<ClassSums, 2>>(H));
+  const std::int32_t* needs = by_class ? probe_batch.needs_attention.data<std::int32_t>() : nullptr;
+  const std::int64_t T = probe.shape()[1];
   std::vector<Grid> sink_rate_head(eps.size(), grid(L, H));
   std::vector<double> diag_rate(eps.size(), 0.0);
   std::vector<double> smooth_in(L), smooth_out(L), bos_cos(L), bos_ratio(L), gate_mean, gate_small;
@@ -95,11 +104,27 @@ json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisCo
     const float* pa = probs.data<float>();
     const float* pv = values.data<float>();
     const Tensor wo = params.at(prefix + ".attn.wo.weight");
+    const auto gate_it = cap.tensors.find(prefix + ".attn.gate");  // (B, N, H*D) or (B, N, H)
+    const bool gated = gate_it != cap.tensors.end();
     for (std::int64_t h = 0; h < H; ++h) {
+      // The head's mean gate at each position, for the by-class statistics.
+      std::vector<float> head_gate;
+      if (by_class && gated) {
+        const Tensor& g = gate_it->second;
+        const std::int64_t G = g.shape()[2], width = G / H;
+        const float* pg = g.data<float>();
+        head_gate.resize(static_cast<std::size_t>(B * N));
+        for (std::int64_t q = 0; q < B * N; ++q) {
+          double m = 0;
+          for (std::int64_t d = 0; d < width; ++d) m += pg[q * G + h * width + d];
+          head_gate[q] = static_cast<float>(m / static_cast<double>(width));
+        }
+      }
       std::vector<double> mean_map(static_cast<std::size_t>(N * N), 0.0);
       for (std::int64_t b = 0; b < B; ++b) {
         const float* a = pa + ((b * H + h) * N) * N;
         const MapStats s = map_stats(a, N, first);
+        if (by_class) add_class_sums(a, N, first, needs + b * T, gated ? head_gate.data() + b * N : nullptr, classes[l][h].data());
         sink[l][h] += s.sink_score;
         first_mass[l][h] += s.first_mass;
         reg_mass[l][h] += s.register_mass;
@@ -128,15 +153,19 @@ json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisCo
           for (std::int64_t d = 0; d < D; ++d) v(j, d) = pv[((b * H + h) * N + j) * D + d];
         for (std::int64_t i = 0; i < N; ++i)
           for (std::int64_t j = 0; j < N; ++j) a(i, j) = pa[((b * H + h) * N + i) * N + j];
-        auto out_norm = [&](std::int64_t j) { return std::sqrt(std::max(0.0, (v.row(j) * gram_o * v.row(j).transpose())(0, 0))); };
-        double others = 0;
+        std::vector<double> norm(static_cast<std::size_t>(N));
+        double total = 0;
         for (std::int64_t j = 0; j < N; ++j)
-          if (j != s_key) others += out_norm(j);
-        others /= static_cast<double>(N - 1);
-        value_ratio[l][h] += others > 0 ? out_norm(s_key) / others : 0;
+          total += norm[j] = std::sqrt(std::max(0.0, (v.row(j) * gram_o * v.row(j).transpose())(0, 0)));
+        auto ratio = [&](std::int64_t k) {
+          const double others = (total - norm[k]) / static_cast<double>(N - 1);
+          return others > 0 ? norm[k] / others : 0.0;
+        };
+        value_ratio[l][h] += ratio(s_key);
+        first_value_ratio[l][h] += ratio(first);
         srank[l][h] += stable_rank(a * v, wo_h);
       }
-      for (Grid* g : {&value_ratio, &srank}) (*g)[l][h] /= static_cast<double>(B);
+      for (Grid* g : {&value_ratio, &first_value_ratio, &srank}) (*g)[l][h] /= static_cast<double>(B);
       for (Grid* g : {&sink, &first_mass, &reg_mass, &row_mass, &diag, &entropy}) (*g)[l][h] /= static_cast<double>(B);
       for (auto& g : sink_rate_head) g[l][h] /= static_cast<double>(B);
     }
@@ -245,6 +274,33 @@ json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisCo
   }
   r["dominant_key"] = dominant;
   r["value_norm_ratio"] = value_ratio;
+  r["first_value_ratio"] = first_value_ratio;
+  if (by_class) {
+    const bool logit = mc.attention.sink_logit != nn::SinkLogit::none;
+    const double threshold = *std::max_element(eps.begin(), eps.end());
+    json split;
+    for (const auto& [k, name] : {std::pair{1, "needs_attention"}, {0, "no_attention"}}) {
+      Grid first_g = grid(L, H), diag_g = grid(L, H), prev_g = grid(L, H), ent_g = grid(L, H), logit_g = grid(L, H), gate_g = grid(L, H);
+      double queries = 0;
+      for (std::int64_t l = 0; l < L; ++l)
+        for (std::int64_t h = 0; h < H; ++h) {
+          const ClassSums& c = classes[l][h][k];
+          queries = c.queries;
+          const double n = std::max(1.0, c.queries);
+          first_g[l][h] = c.first / n, diag_g[l][h] = c.diag / n, prev_g[l][h] = c.prev / n, ent_g[l][h] = c.entropy / n;
+          logit_g[l][h] = c.queries > 0 ? 1 - c.row_mass / n : 0, gate_g[l][h] = c.gate / n;
+        }
+      json j{{"queries", queries}, {"sink_score", first_g}, {"diag_score", diag_g}, {"prev_score", prev_g}, {"entropy", ent_g}};
+      if (logit) j["sink_logit_mass"] = logit_g;
+      if (!gate_mean.empty()) j["gate_mean"] = gate_g;
+      split[name] = j;
+    }
+    r["by_class"] = split;
+    std::vector<std::vector<std::string>> mech(L, std::vector<std::string>(H));
+    for (std::int64_t l = 0; l < L; ++l)
+      for (std::int64_t h = 0; h < H; ++h) mech[l][h] = mechanism(classes[l][h][0], threshold, logit, !gate_mean.empty());
+    r["mechanism"] = mech;
+  }
   r["stable_rank"] = srank;
   r["head_class"] = head_class;
   r["nop_count"] = nops;
@@ -302,12 +358,34 @@ std::vector<std::pair<std::string, double>> scalars(const json& r) {
   for (const char* k : {"register_mass", "sink_logit_mass", "row_mass"})
     if (r.contains(k)) out.emplace_back(k, grid_mean(k));
   if (r.contains("gate_mean")) out.emplace_back("gate_mean", vec_mean("gate_mean"));
+  out.emplace_back("first_value_ratio", grid_mean("first_value_ratio"));
+  if (r.contains("by_class")) {
+    for (const auto& [name, suffix] : {std::pair{"needs_attention", "needs_attn"}, {"no_attention", "no_attn"}}) {
+      const json& c = r.at("by_class").at(name);
+      auto mean = [&](const char* key) {
+        double s = 0, n = 0;
+        for (const auto& row : c.at(key))
+          for (const auto& v : row) s += v.get<double>(), n += 1;
+        return n > 0 ? s / n : 0.0;
+      };
+      for (const char* k : {"sink_score", "diag_score", "prev_score", "entropy", "sink_logit_mass", "gate_mean"})
+        if (c.contains(k)) out.emplace_back(fmt::format("{}_{}", k, suffix), mean(k));
+    }
+    for (const char* m : {"sink", "diagonal", "sink-logit", "gate", "other"}) {
+      double n = 0;
+      for (const auto& row : r.at("mechanism"))
+        for (const auto& v : row) n += v.get<std::string>() == m;
+      std::string col = fmt::format("mechanism_{}", m);
+      std::replace(col.begin(), col.end(), '-', '_');
+      out.emplace_back(col, n);
+    }
+  }
   return out;
 }
 
 }  // namespace
 
-Recorder::Recorder(const AnalysisConfig& config, fs::path run_dir, Tensor probe, std::int64_t resume_step)
+Recorder::Recorder(const AnalysisConfig& config, fs::path run_dir, data::Batch probe, std::int64_t resume_step)
     : config_(config), run_dir_(std::move(run_dir)), probe_(std::move(probe)) {
   // A run restarting from scratch (no checkpoint) records step 0 again: keep nothing then.
   const std::int64_t keep = resume_step > 0 ? resume_step : -1;

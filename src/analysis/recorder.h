@@ -6,26 +6,26 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_config.h"
-#include "data/token_file.h"
+#include "data/dataset.h"
 #include "engine/tensor.h"
 #include "nn/transformer.h"
 
 namespace sinklab::analysis {
 
-// The probe set: `sequences` x `length` tokens from the validation split, document-aligned with
-// BOS when bos is on, drawn once by the seed.
-Tensor probe_ids(const AnalysisConfig& config, const data::TokenFile& valid, std::int64_t context, bool bos,
-                 std::int32_t bos_id, std::uint64_t seed);
+// The probe set: `sequences` x `length` tokens from the validation split (document-aligned with
+// BOS when bos is on) or from the synthetic stream, drawn once by the seed.
+data::Batch probe_batch(const AnalysisConfig& config, const data::DataConfig& data_config, const data::PreparedData& data,
+                        std::uint64_t seed);
 
-// Every quantity for the model as it is now; `snapshot` receives the probe-mean attention maps
-// (L, H, N, N) when defined.
-nlohmann::ordered_json analyze(const nn::Transformer& model, const Tensor& probe, const AnalysisConfig& config,
+// Every quantity for the model as it is now (by query class too when the probe has classes);
+// `snapshot` receives the probe-mean attention maps (L, H, N, N) when defined.
+nlohmann::ordered_json analyze(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config,
                                Tensor* snapshot = nullptr);
 
 class Recorder {
  public:
   // Cuts existing records back to resume_step (a resumed run).
-  Recorder(const AnalysisConfig& config, std::filesystem::path run_dir, Tensor probe, std::int64_t resume_step);
+  Recorder(const AnalysisConfig& config, std::filesystem::path run_dir, data::Batch probe, std::int64_t resume_step);
 
   bool due(std::int64_t step, bool last) const;
   void record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last);
@@ -35,7 +35,7 @@ class Recorder {
  private:
   AnalysisConfig config_;
   std::filesystem::path run_dir_;
-  Tensor probe_;
+  data::Batch probe_;
   std::int64_t analyses_ = 0;
 };
 

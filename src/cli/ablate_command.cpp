@@ -73,8 +73,12 @@ int run_ablation(const AblateOptions& opt) {
   const int threads = std::max(1, num_threads() / opt.jobs);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
 
-  // Tokenizers and token files are built once here, not by every run at the same time.
-  for (const auto& run : ab.runs) data::prepare_data(train::load_config(ab.base, run.sets).data, std::cout);
+  // Tokenizers and token files are built once here, not by every run at the same time (a
+  // synthetic task's tables are cheap: drawing them here only checks data.bigram_from early).
+  for (const auto& run : ab.runs) {
+    const auto config = train::load_config(ab.base, run.sets);
+    data::prepare_data(config.data, config.seed, std::cout);
+  }
 
   std::vector<Outcome> outcomes(ab.runs.size());
   std::vector<std::size_t> queue;

@@ -11,8 +11,7 @@ void AnalysisObserver::started(const train::TrainingContext& c) {
   if (c.config.analysis.every == 0) return;
   model_ = &c.model;
   run_dir_ = c.run_dir;
-  const Tensor probe = analysis::probe_ids(c.config.analysis, *c.data.valid, c.config.data.context, c.config.data.bos,
-                                           c.data.tokenizer->bos(), c.config.seed);
+  const data::Batch probe = analysis::probe_batch(c.config.analysis, c.config.data, c.data, c.config.seed);
   recorder_ = std::make_unique<analysis::Recorder>(c.config.analysis, c.run_dir, probe, c.step);
 }
 

@@ -39,9 +39,8 @@ fs::path resolve_run(const std::string& run, const fs::path& runs_dir) {
 
 int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   const auto run = train::load_run(run_dir, step);
-  auto data = data::prepare_data(run.config.data, std::cout);
-  const Tensor probe = analysis::probe_ids(run.config.analysis, *data.valid, run.config.data.context, run.config.data.bos,
-                                           run.tokenizer->bos(), run.config.seed);
+  auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
+  const data::Batch probe = analysis::probe_batch(run.config.analysis, run.config.data, data, run.config.seed);
   Tensor maps;
   nlohmann::ordered_json r{{"step", run.step}};
   const auto body = analysis::analyze(*run.model, probe, run.config.analysis, &maps);
@@ -65,14 +64,22 @@ int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
 int cmd_eval(const fs::path& run_dir, std::int64_t batches) {
   auto run = train::load_run(run_dir);
   if (batches > 0) run.config.train.eval_batches = batches;
-  auto data = data::prepare_data(run.config.data, std::cout);
-  const auto val = train::validation_batches(run.config, *data.valid, run.tokenizer->bos());
-  const double loss = train::evaluate(*run.model, val);
+  auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
+  const auto val = train::validation_batches(run.config, data);
+  const train::EvalLoss result = train::evaluate(*run.model, val);
+  const double loss = result.loss;
   const std::int64_t tokens = run.config.train.eval_batches * run.config.train.batch_size * run.config.data.context;
+  const std::string source = data.task ? "synthetic task " + run.config.data.task : data.valid_text.string();
   std::cout << fmt::format("{} at step {}: val_loss {:.4f} (perplexity {:.2f}) on {} batches, {} tokens of {}\n",
-                           run_dir.string(), run.step, loss, std::exp(loss), val.size(), tokens, data.valid_text.string());
-  const nlohmann::ordered_json j{{"step", run.step}, {"val_loss", loss}, {"perplexity", std::exp(loss)},
-                                 {"batches", val.size()}, {"tokens", tokens}, {"data", data.valid_text.string()}};
+                           run_dir.string(), run.step, loss, std::exp(loss), val.size(), tokens, source);
+  nlohmann::ordered_json j{{"step", run.step}, {"val_loss", loss}, {"perplexity", std::exp(loss)},
+                           {"batches", val.size()}, {"tokens", tokens}, {"data", source}};
+  if (result.needs_attention && result.no_attention) {
+    std::cout << fmt::format("  targets that need attention: {:.4f}; that need none: {:.4f}\n", *result.needs_attention,
+                             *result.no_attention);
+    j["val_loss_needs_attn"] = *result.needs_attention;
+    j["val_loss_no_attn"] = *result.no_attention;
+  }
   io::write_file_atomic(run_dir / "eval.json", j.dump(2) + "\n");
   return 0;
 }
@@ -108,7 +115,8 @@ int main(int argc, char** argv) {
 
   report::CompareOptions copt;
   auto* compare_cmd = app.add_subcommand("compare", "emergence curves of runs or ablations side by side: plots and a report");
-  compare_cmd->add_option("runs", copt.inputs, "run folders and/or ablation folders")->required()->check(CLI::ExistingDirectory);
+  std::vector<std::string> compare_inputs;
+  compare_cmd->add_option("runs", compare_inputs, "run or ablation folders, or their names under the runs folder")->required();
   compare_cmd->add_option("--out", copt.out, "output folder (default: <ablation>/compare or runs/compare-<time>)");
   compare_cmd->add_option("--x", copt.x, "x axis")->check(CLI::IsMember({"step", "tokens"}))->capture_default_str();
   compare_cmd->add_option("--baseline", copt.baseline, "the variant differences refer to (default: the first)");
@@ -141,6 +149,7 @@ int main(int argc, char** argv) {
   try {
     if (*compare_cmd) {
       copt.runs_dir = runs_dir;
+      for (const auto& input : compare_inputs) copt.inputs.push_back(resolve_run(input, runs_dir));
       const auto result = report::compare(copt);
       for (const auto& s : result.skipped) std::cout << "skipped " << s << "\n";
       std::cout << fmt::format("wrote {} plots, report.md and report.html to {}\n", result.files.size(), result.out.string());

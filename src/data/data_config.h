@@ -5,7 +5,7 @@
 namespace sinklab::data {
 
 struct DataConfig {
-  std::string name = "tinystories";  // a data set of data/manifest (tinystories, wikitext2, ...), text, or random
+  std::string name = "tinystories";  // a data set of data/manifest (tinystories, wikitext2, ...), text, random or synthetic
   std::string path;                  // data.name text: the training file (valid_path for validation)
   std::string valid_path;
   std::string train_split = "train";  // which manifest splits train and validate on
@@ -15,6 +15,13 @@ struct DataConfig {
   std::int64_t context = 128;
   bool bos = true;                   // every sequence starts with BOS
   std::string window = "document";   // document: sequences start at document starts; random: anywhere
+  // data.name synthetic (data/synthetic.h, docs/experiments.md)
+  std::string task;                  // bigram-backcopy | switch
+  std::int64_t symbols = 64;         // V ordinary tokens (BOS and EOS come on top)
+  std::int64_t triggers = 3;         // trigger tokens, drawn from the seed
+  std::string first = "bos";         // bos | random: what fills the first position when data.bos is on
+  double dirichlet = 0.1;            // bigram-backcopy: concentration of the random bigram rows
+  std::string bigram_from;           // bigram-backcopy: estimate the bigrams from this text file instead
 };
 
 }  // namespace sinklab::data

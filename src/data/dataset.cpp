@@ -4,6 +4,7 @@
 
 #include "data/documents.h"
 #include "data/fetch.h"
+#include "data/loader.h"
 #include "data/manifest.h"
 #include "engine/error.h"
 #include "engine/rng.h"
@@ -89,13 +90,19 @@ std::unique_ptr<TokenFile> random_tokens(std::int64_t vocab, const std::string& 
 
 std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::path& model_file) {
   if (config.name == "random") return make_id_tokenizer(config.vocab_size);
+  if (config.name == "synthetic") return make_id_tokenizer(config.symbols + 2);
   if (config.tokenizer == "byte") return make_byte_tokenizer();
   if (!fs::exists(model_file)) fail("{}: tokenizer model not found", model_file.string());
   return load_bpe_tokenizer(model_file);
 }
 
-PreparedData prepare_data(const DataConfig& c, std::ostream& log) {
+PreparedData prepare_data(const DataConfig& c, std::uint64_t seed, std::ostream& log) {
   PreparedData out;
+  if (c.name == "synthetic") {
+    out.tokenizer = make_id_tokenizer(c.symbols + 2);
+    out.task = std::make_shared<const SyntheticTask>(make_task(c, seed));
+    return out;
+  }
   if (c.name == "random") {
     out.tokenizer = make_id_tokenizer(c.vocab_size);
     out.train = random_tokens(c.vocab_size, "train", 1 << 21, log);
@@ -125,6 +132,13 @@ PreparedData prepare_data(const DataConfig& c, std::ostream& log) {
   out.train = tokenize(out.train_text, train_sha, format, *out.tokenizer, log);
   out.valid = tokenize(out.valid_text, valid_sha, format, *out.tokenizer, log);
   return out;
+}
+
+std::unique_ptr<BatchSource> open_batches(const DataConfig& c, const PreparedData& data, Split split, std::int64_t context,
+                                          std::int64_t batch_size, std::uint64_t seed) {
+  if (data.task) return std::make_unique<SyntheticSource>(data.task, context, batch_size, seed);
+  const TokenFile& tokens = split == Split::train ? *data.train : *data.valid;
+  return std::make_unique<Loader>(tokens, context, batch_size, c.bos, c.window == "random", data.tokenizer->bos(), seed);
 }
 
 }  // namespace sinklab::data

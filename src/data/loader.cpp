@@ -57,7 +57,7 @@ void Loader::fill_sequence(std::int32_t* seq, std::int64_t length) {
 
 Batch Loader::next() {
   const std::int64_t B = batch_size_, T = context_;
-  Batch batch{Tensor::empty({B, T}, DType::i32), Tensor::empty({B, T}, DType::i32)};
+  Batch batch{Tensor::empty({B, T}, DType::i32), Tensor::empty({B, T}, DType::i32), Tensor()};
   std::vector<std::int32_t> seq(static_cast<std::size_t>(T + 1));
   std::int32_t* in = batch.inputs.data<std::int32_t>();
   std::int32_t* tg = batch.targets.data<std::int32_t>();

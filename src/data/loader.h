@@ -8,35 +8,22 @@
 // token of the whole stream (after BOS when bos is on). Targets equal to BOS are ignored (-100):
 // nothing predicts the start of a packed document.
 #include <cstdint>
+#include <vector>
 
+#include "data/batch.h"
 #include "data/token_file.h"
-#include "engine/rng.h"
-#include "engine/tensor.h"
 
 namespace sinklab::data {
 
-constexpr std::int32_t ignore_index = -100;
-
-struct Batch {
-  Tensor inputs;   // (B, T) i32
-  Tensor targets;  // (B, T) i32, ignore_index where no target counts
-};
-
-struct LoaderState {
-  std::uint64_t epoch = 0;
-  std::uint64_t cursor = 0;  // next position in this epoch's document order
-  Rng::State rng{};          // random windows
-};
-
-class Loader {
+class Loader : public BatchSource {
  public:
   Loader(const TokenFile& tokens, std::int64_t context, std::int64_t batch_size, bool bos, bool random_window,
          std::int32_t bos_id, std::uint64_t seed);
 
-  Batch next();
+  Batch next() override;
 
-  LoaderState state() const;
-  void set_state(const LoaderState& state);
+  LoaderState state() const override;
+  void set_state(const LoaderState& state) override;
 
  private:
   std::uint64_t next_document();

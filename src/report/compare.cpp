@@ -11,6 +11,7 @@
 #include "io/atomic_file.h"
 #include "io/npy.h"
 #include "report/plots.h"
+#include "report/query_classes.h"
 #include "report/runs.h"
 
 namespace sinklab::report {
@@ -20,31 +21,11 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Value = std::function<std::optional<double>(const json& record)>;
 
-double grid_mean(const json& g) {
-  double s = 0;
-  std::size_t n = 0;
-  for (const auto& row : g)
-    for (const auto& v : row) s += v.get<double>(), ++n;
-  return n ? s / static_cast<double>(n) : 0;
-}
-
-double vector_mean(const json& v) {
-  double s = 0;
-  for (const auto& x : v) s += x.get<double>();
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
 std::optional<std::size_t> eps_index(const json& record, double eps) {
   const auto all = record.at("eps").get<std::vector<double>>();
   for (std::size_t i = 0; i < all.size(); ++i)
     if (std::abs(all[i] - eps) < 1e-12) return i;
   return std::nullopt;  // a run that did not record this threshold has no point on its curve
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '\'' ? "&#39;" : std::string(1, c);
-  return out;
 }
 
 Value grid_field(const char* key) {
@@ -178,6 +159,19 @@ CompareResult compare(const CompareOptions& opt) {
   plot("oversmoothing", "Oversmoothing: mean pairwise cosine of token states at block outputs (mean over layers)",
        "mean pairwise cosine", smooth);
   plot("val_loss", "Validation loss", "cross-entropy (nats/token)", val);
+  // Synthetic tasks: where the queries that need no attention look.
+  auto class_field = [](const char* cls, const char* key) -> Value {
+    return [cls, key](const json& r) -> std::optional<double> {
+      if (!r.contains("by_class")) return std::nullopt;
+      return grid_mean(r.at("by_class").at(cls).at(key));
+    };
+  };
+  plot("no_attention_first", "Queries that need no attention: mean attention to the first position (sink)",
+       "attention to the first position", series(c, class_field("no_attention", "sink_score")));
+  plot("no_attention_self", "Queries that need no attention: mean attention to themselves (diagonal)", "attention to self",
+       series(c, class_field("no_attention", "diag_score")));
+  plot("needs_attention_previous", "Queries that need attention: mean attention to the previous token (the one to copy)",
+       "attention to the previous token", series(c, class_field("needs_attention", "prev_score")));
 
   // Oversmoothing by layer at the final analysis.
   {
@@ -297,6 +291,14 @@ CompareResult compare(const CompareOptions& opt) {
                            number(final_mean(nops, v.name), 1), number(final_mean(broadcasts, v.name), 1));
   }
   io::write_file_atomic(out / "summary.json", table.dump(2) + "\n");
+  const Table classes = query_class_table(runs);
+  const std::string class_note =
+      "Synthetic task, at the final analysis, per run. *mechanism*: how each head treats the queries that need no attention "
+      "(gate: the head's output gate there is below 0.1; else sink: most mass on the first position, diagonal: on itself, "
+      "sink-logit: on the extra softmax column, each only when above the largest analysis ε; other: none of these). Arrows: mean attention of those queries (no-attn) and of the queries that need "
+      "attention (needs-attn) to a position. First value ratio: ‖v_first W_O‖ over the mean of the other positions' (≈ 0: a "
+      "nop sink). Costs and losses as in docs/metrics.md.";
+  if (!classes.rows.empty()) io::write_file_atomic(out / "query_classes.json", classes.records.dump(2) + "\n");
 
   std::string md = fmt::format("# sinklab comparison{}\n\n", runs.ablation.empty() ? "" : ": " + runs.ablation);
   md += fmt::format("{} variants from {} runs; x axis: {}; differences are against **{}**; lines are the mean over seeds and the "
@@ -313,6 +315,7 @@ CompareResult compare(const CompareOptions& opt) {
                     opt.x);
   md += md_rows + "\nEmergence: the first analysis " + opt.x +
         " at which the mean sink rate (ε = 0.3) reached 10% and 50% of its final value (— when the final rate is 0).\n\n";
+  if (!classes.rows.empty()) md += "## Query classes\n\n" + class_note + "\n\n" + markdown_table(classes) + "\n";
   for (const auto& f : result.files) md += fmt::format("![{}]({})\n\n", f.substr(0, f.size() - 4), f);
   io::write_file_atomic(out / "report.md", md);
 
@@ -336,6 +339,7 @@ CompareResult compare(const CompareOptions& opt) {
     html += "<tr>" + cells + "</tr>\n";
   }
   html += "</table>\n";
+  if (!classes.rows.empty()) html += "<h2>Query classes</h2>\n<p>" + html_escape(class_note) + "</p>\n" + html_table(classes);
   for (const auto& f : result.files) html += fmt::format("<div><img src='{}' alt='{}'></div>\n", f, f);
   html += "</body></html>\n";
   io::write_file_atomic(out / "report.html", html);

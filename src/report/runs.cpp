@@ -81,7 +81,7 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
     }
     for (const auto& m : read_jsonl(dir / "metrics.jsonl")) {
       r.step_tokens.emplace_back(m.at("step"), m.at("tokens"));
-      if (m.contains("val_loss")) r.val_loss.emplace_back(m.at("step"), m.at("val_loss"));
+      if (m.contains("val_loss")) r.val_loss.emplace_back(m.at("step"), m.at("val_loss")), r.last_metrics = m;
     }
     auto it = std::find_if(c.variants.begin(), c.variants.end(), [&](const Variant& v) { return v.name == r.variant; });
     if (it == c.variants.end()) it = c.variants.insert(c.variants.end(), Variant{r.variant, {}});
@@ -89,6 +89,26 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
   }
   if (c.variants.empty()) fail("compare: none of the {} runs is usable:\n  {}", dirs.size(), fmt::join(c.skipped, "\n  "));
   return c;
+}
+
+double grid_mean(const nlohmann::json& g) {
+  double s = 0;
+  std::size_t n = 0;
+  for (const auto& row : g)
+    for (const auto& v : row) s += v.get<double>(), ++n;
+  return n ? s / static_cast<double>(n) : 0;
+}
+
+double vector_mean(const nlohmann::json& v) {
+  double s = 0;
+  for (const auto& x : v) s += x.get<double>();
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '\'' ? "&#39;" : std::string(1, c);
+  return out;
 }
 
 }  // namespace sinklab::report

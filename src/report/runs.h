@@ -14,6 +14,7 @@ struct RunData {
   std::vector<nlohmann::json> analysis;                  // analysis.jsonl records
   std::vector<std::pair<std::int64_t, double>> val_loss;  // (step, val_loss) from metrics.jsonl
   std::vector<std::pair<std::int64_t, std::int64_t>> step_tokens;  // step -> tokens
+  nlohmann::json last_metrics;  // the newest metrics.jsonl record with a val_loss (null if none)
 };
 
 struct Variant {
@@ -28,5 +29,12 @@ struct Collection {
 };
 
 Collection collect_runs(const std::vector<std::filesystem::path>& inputs);
+
+// Means of an analysis record's [layer][head] grid and [layer] vector (0 when empty).
+double grid_mean(const nlohmann::json& grid);
+double vector_mean(const nlohmann::json& values);
+
+// Text made safe for HTML.
+std::string html_escape(const std::string& text);
 
 }  // namespace sinklab::report

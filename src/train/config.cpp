@@ -152,7 +152,7 @@ const std::vector<Key>& schema() {
   static const std::vector<Key> keys = [] {
     std::vector<Key> k;
     k.push_back(SINKLAB_FIELD("seed", seed, "seed of initialisation, data order, validation batches and probe set"));
-    k.push_back(SINKLAB_FIELD("data.name", data.name, "tinystories | tinystories-full | wikitext2 | wikitext103 | text | random"));
+    k.push_back(SINKLAB_FIELD("data.name", data.name, "tinystories | tinystories-full | wikitext2 | wikitext103 | text | random | synthetic"));
     k.push_back(SINKLAB_FIELD("data.path", data.path, "data.name text: the training file"));
     k.push_back(SINKLAB_FIELD("data.valid_path", data.valid_path, "data.name text: the validation file"));
     k.push_back(SINKLAB_FIELD("data.train_split", data.train_split, "manifest split to train on (train | valid | test)"));
@@ -162,6 +162,12 @@ const std::vector<Key>& schema() {
     k.push_back(SINKLAB_FIELD("data.context", data.context, "tokens per sequence (the model's context)"));
     k.push_back(SINKLAB_FIELD("data.bos", data.bos, "start every sequence with BOS"));
     k.push_back(SINKLAB_FIELD("data.window", data.window, "document | random: where sequences start"));
+    k.push_back(SINKLAB_FIELD("data.task", data.task, "synthetic: bigram-backcopy | switch (docs/experiments.md)"));
+    k.push_back(SINKLAB_FIELD("data.symbols", data.symbols, "synthetic: ordinary tokens V (BOS and EOS come on top)"));
+    k.push_back(SINKLAB_FIELD("data.triggers", data.triggers, "synthetic: trigger tokens, drawn from the seed"));
+    k.push_back(SINKLAB_FIELD("data.first", data.first, "synthetic: bos | random: what fills the first position (data.bos on)"));
+    k.push_back(SINKLAB_FIELD("data.dirichlet", data.dirichlet, "bigram-backcopy: concentration of the random bigram rows"));
+    k.push_back(SINKLAB_FIELD("data.bigram_from", data.bigram_from, "bigram-backcopy: estimate bigrams of the top bytes of this text file"));
     k.push_back(SINKLAB_FIELD("model.d_model", model.d_model, "residual width"));
     k.push_back(SINKLAB_FIELD("model.n_layer", model.n_layer, "number of blocks"));
     k.push_back(SINKLAB_FIELD("model.n_head", model.n_head, "attention heads (must divide d_model)"));
@@ -301,8 +307,34 @@ void validate(const Config& c, const Flat& flat) {
     for (const auto& d : data::manifest()) names.push_back(d.name);
     names.push_back("text");
     names.push_back("random");
+    names.push_back("synthetic");
     check(std::find(names.begin(), names.end(), c.data.name) != names.end(), "data.name",
           fmt::format("'{}' is not one of: {}", c.data.name, fmt::join(names, ", ")));
+  }
+  // Keys of the other kind of data must keep their defaults (a resolved config holds every key).
+  const bool synthetic = c.data.name == "synthetic";
+  const data::DataConfig d0;
+  const auto& d = c.data;
+  for (auto [key, changed] : {std::pair{"data.task", d.task != d0.task}, {"data.symbols", d.symbols != d0.symbols},
+                              {"data.triggers", d.triggers != d0.triggers}, {"data.first", d.first != d0.first},
+                              {"data.dirichlet", d.dirichlet != d0.dirichlet}, {"data.bigram_from", d.bigram_from != d0.bigram_from}})
+    check(synthetic || !changed, key, fmt::format("only applies to data.name: synthetic (data.name is '{}')", d.name));
+  for (auto [key, changed] : {std::pair{"data.path", d.path != d0.path}, {"data.valid_path", d.valid_path != d0.valid_path},
+                              {"data.train_split", d.train_split != d0.train_split}, {"data.valid_split", d.valid_split != d0.valid_split},
+                              {"data.tokenizer", d.tokenizer != d0.tokenizer}, {"data.vocab_size", d.vocab_size != d0.vocab_size},
+                              {"data.window", d.window != d0.window}})
+    check(!synthetic || !changed, key, "does not apply to data.name: synthetic (its vocabulary is data.symbols + BOS + EOS)");
+  if (synthetic) {
+    one_of(d.task, {"bigram-backcopy", "switch"}, "data.task");
+    check(d.symbols >= 2 && d.symbols <= 65533, "data.symbols", fmt::format("must be in [2, 65533], got {}", d.symbols));
+    check(d.triggers >= 1 && d.triggers < d.symbols, "data.triggers",
+          fmt::format("must be in [1, data.symbols - 1 = {}], got {}", d.symbols - 1, d.triggers));
+    one_of(d.first, {"bos", "random"}, "data.first");
+    check(d.bos || d.first == d0.first, "data.first", "needs data.bos: true (without it there is no first position to fill)");
+    check(d.dirichlet > 0, "data.dirichlet", fmt::format("must be positive, got {}", d.dirichlet));
+    check(d.task == "bigram-backcopy" || d.bigram_from.empty(), "data.bigram_from", "only applies to data.task: bigram-backcopy");
+    check(d.task == "bigram-backcopy" || d.dirichlet == d0.dirichlet, "data.dirichlet", "only applies to data.task: bigram-backcopy");
+    check(d.bigram_from.empty() || d.dirichlet == d0.dirichlet, "data.dirichlet", "the bigrams come from data.bigram_from; drop one of the two");
   }
   one_of(c.data.tokenizer, {"byte", "bpe"}, "data.tokenizer");
   one_of(c.data.window, {"document", "random"}, "data.window");
@@ -310,7 +342,7 @@ void validate(const Config& c, const Flat& flat) {
   if (c.data.name == "text") check(!c.data.valid_path.empty(), "data.valid_path", "data.name text needs data.valid_path");
   check(c.data.name != "random" || (c.data.vocab_size >= 3 && c.data.vocab_size <= 65535), "data.vocab_size",
         fmt::format("random data needs a vocabulary in [3, 65535], got {}", c.data.vocab_size));
-  check(c.data.name == "random" || c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
+  check(c.data.name == "random" || synthetic || c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
         fmt::format("must be in [300, 65535] for bpe, got {}", c.data.vocab_size));
   check(c.data.context >= 2, "data.context", fmt::format("must be at least 2, got {}", c.data.context));
   for (auto [key, v] : {std::pair{"model.d_model", c.model.d_model}, {"model.n_layer", c.model.n_layer},

@@ -36,19 +36,39 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   return run;
 }
 
-double evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches) {
+EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches) {
   NoGradGuard no_grad;
-  double total = 0;
-  for (const auto& b : batches) total += ops::cross_entropy(model.forward(b.inputs), b.targets, data::ignore_index).item();
-  return batches.empty() ? 0.0 : total / static_cast<double>(batches.size());
+  EvalLoss out;
+  ClassLoss attn, free;
+  for (const auto& b : batches) {
+    const Tensor logits = model.forward(b.inputs);
+    out.loss += ops::cross_entropy(logits, b.targets, data::ignore_index).item() / static_cast<double>(batches.size());
+    if (b.needs_attention.defined()) {
+      attn.add(logits, data::class_targets(b, true));
+      free.add(logits, data::class_targets(b, false));
+    }
+  }
+  out.needs_attention = attn.mean();
+  out.no_attention = free.mean();
+  return out;
 }
 
-std::vector<data::Batch> validation_batches(const Config& c, const data::TokenFile& valid, std::int32_t bos_id) {
+void ClassLoss::add(const Tensor& logits, const Tensor& targets) {
+  double n = 0;
+  for (std::int32_t t : targets.to_vector<std::int32_t>()) n += t != data::ignore_index;
+  if (n == 0) return;
+  NoGradGuard no_grad;
+  sum += ops::cross_entropy(logits, targets, data::ignore_index).item() * n;
+  count += n;
+}
+
+std::optional<double> ClassLoss::mean() const { return count > 0 ? std::optional<double>(sum / count) : std::nullopt; }
+
+std::vector<data::Batch> validation_batches(const Config& c, const data::PreparedData& data) {
   // A seed of its own, so the validation set does not move when training settings change.
-  data::Loader loader(valid, c.data.context, c.train.batch_size, c.data.bos, c.data.window == "random", bos_id,
-                      c.seed + 0x5EED);
+  const auto source = data::open_batches(c.data, data, data::Split::valid, c.data.context, c.train.batch_size, c.seed + 0x5EED);
   std::vector<data::Batch> batches;
-  for (std::int64_t i = 0; i < c.train.eval_batches; ++i) batches.push_back(loader.next());
+  for (std::int64_t i = 0; i < c.train.eval_batches; ++i) batches.push_back(source->next());
   return batches;
 }
 

@@ -2,10 +2,11 @@
 // Using a trained run: load its model and tokenizer, evaluate, sample.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "data/loader.h"
+#include "data/dataset.h"
 #include "data/tokenizer.h"
 #include "nn/transformer.h"
 #include "train/train_config.h"
@@ -25,11 +26,26 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step = 0);
 
 nn::ModelConfig model_config(const Config& config, const data::Tokenizer& tokenizer);
 
-// Mean loss over batches, without gradients.
-double evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches);
+struct EvalLoss {
+  double loss = 0;  // mean over batches of each batch's mean loss
+  // Synthetic tasks: the mean over the targets that need attention, and over those that do not.
+  std::optional<double> needs_attention, no_attention;
+};
 
-// The fixed validation batches of a run: drawn once from the validation split by the run's seed.
-std::vector<data::Batch> validation_batches(const Config& config, const data::TokenFile& valid, std::int32_t bos_id);
+// The mean loss over the counted targets of one query class, accumulated over batches (each
+// target counts once, whatever its batch holds); empty when no target was counted.
+struct ClassLoss {
+  double sum = 0, count = 0;
+  void add(const Tensor& logits, const Tensor& targets);  // without gradients
+  std::optional<double> mean() const;
+};
+
+// Losses over batches, without gradients.
+EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches);
+
+// The fixed validation batches of a run: drawn once from the validation split (or stream) by the
+// run's seed.
+std::vector<data::Batch> validation_batches(const Config& config, const data::PreparedData& data);
 
 struct SampleOptions {
   std::string prompt;

@@ -12,16 +12,20 @@ struct StepMetrics {
   std::int64_t step = 0, tokens = 0;
   double loss = 0, lr = 0, grad_norm = 0, step_ms = 0, tokens_per_s = 0;
   std::optional<double> val_loss;
+  // Synthetic tasks: the loss over the targets that need attention and over those that do not.
+  std::optional<double> loss_needs_attn, loss_no_attn, val_loss_needs_attn, val_loss_no_attn;
 };
 
 class MetricsLog {
  public:
   // Keeps the records of steps <= keep_until (the checkpoint a resumed run restarts from).
-  MetricsLog(const std::filesystem::path& run_dir, std::int64_t keep_until);
+  // by_class: the CSV has the per-class loss columns too.
+  MetricsLog(const std::filesystem::path& run_dir, std::int64_t keep_until, bool by_class = false);
   void write(const StepMetrics& m);
 
  private:
   std::ofstream jsonl_, csv_;
+  bool by_class_;
 };
 
 // Reads every record of a metrics.jsonl (for tests and comparisons).

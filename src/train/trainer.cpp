@@ -61,24 +61,24 @@ TrainResult run_training(const TrainOptions& opt) {
   }
   set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : std::max(1, num_threads()));
 
-  data::PreparedData data = data::prepare_data(config.data, std::cout);
+  data::PreparedData data = data::prepare_data(config.data, config.seed, std::cout);
   const nn::ModelConfig mc = model_config(config, *data.tokenizer);
   nn::Transformer model(mc, config.seed);
   optim::AdamW optimizer(model.named_parameters(), config.optim.adamw);
-  data::Loader loader(*data.train, config.data.context, config.train.batch_size, config.data.bos,
-                      config.data.window == "random", data.tokenizer->bos(), config.seed);
-  const auto val_batches = validation_batches(config, *data.valid, data.tokenizer->bos());
+  const auto loader = data::open_batches(config.data, data, data::Split::train, config.data.context, config.train.batch_size, config.seed);
+  const auto val_batches = validation_batches(config, data);
+  const bool by_class = data.task != nullptr;
 
   TrainingState state;
   if (checkpoint) {
     state = load_checkpoint(*checkpoint, model, &optimizer);
-    loader.set_state(state.loader);
+    loader->set_state(state.loader);
   }
   fs::create_directories(run_dir);
   io::write_file_atomic(run_dir / "config.resolved.yaml", resolved);
   if (!data.tokenizer_file.empty() && !fs::exists(run_dir / "tokenizer.model"))
     fs::copy_file(data.tokenizer_file, run_dir / "tokenizer.model");
-  MetricsLog metrics(run_dir, state.step);
+  MetricsLog metrics(run_dir, state.step, by_class);
   const std::int64_t total = config.train.steps;
   Progress progress(total, config.train.log_every, run_dir / "log.txt");
   progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} threads{}",
@@ -102,12 +102,19 @@ TrainResult run_training(const TrainOptions& opt) {
   while (state.step < total) {
     const auto t0 = Clock::now();
     const double lr = schedule.at(state.step);
+    const double micro_weight = 1.0 / static_cast<double>(config.train.grad_accum);
     double loss = 0;
+    ClassLoss loss_attn, loss_free;
     for (std::int64_t micro = 0; micro < config.train.grad_accum; ++micro) {
-      const data::Batch batch = loader.next();
-      Tensor l = ops::cross_entropy(model.forward(batch.inputs), batch.targets, data::ignore_index);
-      loss += l.item() / static_cast<double>(config.train.grad_accum);
-      backward(config.train.grad_accum == 1 ? l : l * (1.0 / static_cast<double>(config.train.grad_accum)));
+      const data::Batch batch = loader->next();
+      const Tensor logits = model.forward(batch.inputs);
+      Tensor l = ops::cross_entropy(logits, batch.targets, data::ignore_index);
+      loss += l.item() * micro_weight;
+      if (by_class) {
+        loss_attn.add(logits, data::class_targets(batch, true));
+        loss_free.add(logits, data::class_targets(batch, false));
+      }
+      backward(config.train.grad_accum == 1 ? l : l * micro_weight);
     }
     const double grad_norm = optim::clip_grad_norm(params, config.optim.clip);
     optimizer.step(lr);
@@ -116,15 +123,25 @@ TrainResult run_training(const TrainOptions& opt) {
     const std::int64_t step_tokens = config.train.batch_size * config.data.context * config.train.grad_accum;
     state.tokens += step_tokens;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    StepMetrics m{state.step, state.tokens, loss, lr, grad_norm, ms, static_cast<double>(step_tokens) / (ms / 1000.0), {}};
+    StepMetrics m;
+    m.step = state.step, m.tokens = state.tokens, m.loss = loss, m.lr = lr, m.grad_norm = grad_norm, m.step_ms = ms;
+    m.tokens_per_s = static_cast<double>(step_tokens) / (ms / 1000.0);
+    m.loss_needs_attn = loss_attn.mean();
+    m.loss_no_attn = loss_free.mean();
     if (!std::isfinite(loss)) {
       progress.line(fmt::format("step {}: the loss is {} — stopping (try a lower optim.lr)", state.step, loss));
       fail("training diverged at step {} (loss {})", state.step, loss);
     }
     const bool last = state.step == total;
     if ((config.train.eval_every > 0 && state.step % config.train.eval_every == 0) || last) {
-      m.val_loss = evaluate(model, val_batches);
-      progress.line(fmt::format("step {}/{} | val_loss {:.4f} | loss {:.4f}", state.step, total, *m.val_loss, loss));
+      const EvalLoss val = evaluate(model, val_batches);
+      m.val_loss = val.loss;
+      m.val_loss_needs_attn = val.needs_attention;
+      m.val_loss_no_attn = val.no_attention;
+      std::string classes;
+      if (val.needs_attention && val.no_attention)
+        classes = fmt::format(" (needs attention {:.4f}, no attention {:.4f})", *val.needs_attention, *val.no_attention);
+      progress.line(fmt::format("step {}/{} | val_loss {:.4f}{} | loss {:.4f}", state.step, total, val.loss, classes, loss));
     }
     metrics.write(m);
     progress.step(m, first_step);
@@ -136,7 +153,7 @@ TrainResult run_training(const TrainOptions& opt) {
     result.interrupted = InterruptGuard::requested();
     if (last || stop_here || result.interrupted ||
         (config.train.checkpoint_every > 0 && state.step % config.train.checkpoint_every == 0)) {
-      state.loader = loader.state();
+      state.loader = loader->state();
       save_checkpoint(run_dir, model, optimizer, state, config.train.keep_checkpoints);
     }
     if (result.interrupted) {

@@ -16,6 +16,7 @@
 
 #include "analysis/attention_metrics.h"
 #include "io/npy.h"
+#include "support/cli_runner.h"
 #include "support/temp_dir.h"
 #include "train/config.h"
 #include "train/metrics.h"
@@ -25,10 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string output;
-};
+using Result = CliResult;
 
 class Cli : public ::testing::Test {
  protected:
@@ -52,11 +50,7 @@ class Cli : public ::testing::Test {
         (dir / "train.txt").string(), (dir / "valid.txt").string()));
   }
 
-  Result run(const std::string& args) {
-    const fs::path out = dir / "output.txt";
-    const int status = std::system(fmt::format("{} {} > {} 2>&1", SINKLAB_BINARY, args, out.string()).c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
-  }
+  Result run(const std::string& args) { return run_sinklab(args, dir.path()); }
 
   // Every file of a folder with its bytes: a folder is unchanged when its snapshot is.
   static std::map<std::string, std::string> snapshot(const fs::path& folder) {

@@ -102,6 +102,56 @@ TEST(Compare, WritesEveryPlotWithItsDataAndTheReport) {
   const std::string html = read_file(r.out / "report.html");
   EXPECT_NE(html.find("<img src='sink_rate.png'"), std::string::npos);
   EXPECT_NE(read_file(r.out / "report.md").find("| base | 2 | 3.2500 (+0.0000) | 0.3750 (+0.0000)"), std::string::npos);
+  EXPECT_EQ(read_file(r.out / "report.md").find("Query classes"), std::string::npos) << "text runs have no query classes";
+  EXPECT_FALSE(fs::exists(r.out / "query_classes.json"));
+}
+
+// Turns a written run into a synthetic-task run: by-class attention, mechanisms, class losses.
+void add_query_classes(const fs::path& dir, const json& mechanism, double free_first) {
+  std::string analysis, metrics;
+  for (const auto& line : {"analysis.jsonl", "metrics.jsonl"}) {
+    std::ifstream in(dir / line);
+    for (std::string l; std::getline(in, l);) {
+      json r = json::parse(l);
+      if (std::string(line) == "analysis.jsonl") {
+        const json grid = {{free_first, free_first}, {free_first, free_first}}, low = {{0.0, 0.0}, {0.0, 0.0}};
+        r["by_class"] = {{"no_attention", {{"queries", 10}, {"sink_score", grid}, {"diag_score", low}, {"prev_score", low}, {"entropy", low}}},
+                         {"needs_attention", {{"queries", 2}, {"sink_score", low}, {"diag_score", low}, {"prev_score", {{1.0, 1.0}, {1.0, 1.0}}}, {"entropy", low}}}};
+        r["mechanism"] = mechanism;
+        r["first_value_ratio"] = {{0.5, 0.5}, {0.5, 0.5}};
+        analysis += r.dump() + "\n";
+      } else {
+        r["val_loss_needs_attn"] = 0.125;
+        r["val_loss_no_attn"] = 2.5;
+        metrics += r.dump() + "\n";
+      }
+    }
+  }
+  write_file(dir / "analysis.jsonl", analysis);
+  write_file(dir / "metrics.jsonl", metrics);
+}
+
+TEST(Compare, SyntheticRunsGetTheQueryClassTable) {
+  TempDir dir;
+  const fs::path ablation = dir / "switch";
+  write_run(ablation / "bos-s0", {0.0, 0.5}, 2.0);
+  add_query_classes(ablation / "bos-s0", json::array({json::array({"sink", "sink"}), json::array({"diagonal", "gate"})}), 0.75);
+  write_run(ablation / "random-s0", {0.0, 0.0}, 2.0);
+  add_query_classes(ablation / "random-s0", json::array({json::array({"other", "other"}), json::array({"other", "other"})}), 0.25);
+  report::CompareOptions o;
+  o.inputs = {ablation};
+  const auto r = report::compare(o);
+  const std::string md = read_file(r.out / "report.md");
+  EXPECT_NE(md.find("## Query classes"), std::string::npos);
+  EXPECT_NE(md.find("| bos-s0 | diagonal 1, gate 1, sink 2 | 0.750 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| random-s0 | other 4 | 0.250 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0.125 | 2.5 |"), std::string::npos) << "the class losses";
+  const auto records = json::parse(read_file(r.out / "query_classes.json"));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_DOUBLE_EQ(records[0].at("needs_attention_prev").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(records[1].at("no_attention_first").get<double>(), 0.25);
+  EXPECT_TRUE(fs::exists(r.out / "no_attention_first.png"));
+  EXPECT_NE(read_file(r.out / "report.html").find("<h2>Query classes</h2>"), std::string::npos);
 }
 
 TEST(Compare, TokensOnTheXAxisAndErrors) {

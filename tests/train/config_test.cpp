@@ -64,6 +64,26 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
 }
 
+TEST(Config, SyntheticKeysAreCheckedAgainstTheDataKind) {
+  TempDir dir;
+  write_file(dir / "text.yaml", "data:\n  name: tinystories\n  triggers: 5\n");
+  EXPECT_NE(error_of(dir / "text.yaml").find("text.yaml:3: data.triggers: only applies to data.name: synthetic"), std::string::npos)
+      << error_of(dir / "text.yaml");
+  write_file(dir / "vocab.yaml", "data:\n  name: synthetic\n  task: switch\n  vocab_size: 100\n");
+  EXPECT_NE(error_of(dir / "vocab.yaml").find("vocab.yaml:4: data.vocab_size: does not apply to data.name: synthetic"),
+            std::string::npos);
+  write_file(dir / "task.yaml", "data:\n  name: synthetic\n  task: copy\n");
+  EXPECT_NE(error_of(dir / "task.yaml").find("data.task: 'copy' is not one of: bigram-backcopy, switch"), std::string::npos);
+  write_file(dir / "first.yaml", "data:\n  name: synthetic\n  task: switch\n  bos: false\n  first: random\n");
+  EXPECT_NE(error_of(dir / "first.yaml").find("data.first: needs data.bos: true"), std::string::npos);
+  write_file(dir / "triggers.yaml", "data:\n  name: synthetic\n  task: switch\n  symbols: 8\n  triggers: 8\n");
+  EXPECT_NE(error_of(dir / "triggers.yaml").find("data.triggers: must be in [1, data.symbols - 1 = 7], got 8"), std::string::npos);
+  // A resolved synthetic config (every key present, defaults elsewhere) loads again.
+  write_file(dir / "ok.yaml", "data:\n  name: synthetic\n  task: bigram-backcopy\n");
+  write_file(dir / "resolved.yaml", train::resolved_yaml(train::load_config(dir / "ok.yaml")));
+  EXPECT_NO_THROW(train::load_config(dir / "resolved.yaml"));
+}
+
 TEST(Config, EveryKeyIsDocumentedInConfigsReadme) {
   const std::string readme = read_file(std::string(SINKLAB_SOURCE_DIR) + "/configs/README.md");
   ASSERT_FALSE(readme.empty());
@@ -71,13 +91,16 @@ TEST(Config, EveryKeyIsDocumentedInConfigsReadme) {
 }
 
 TEST(Config, ShippedConfigsLoad) {
-  for (const char* name : {"tinystories-tiny.yaml", "gpt2-tiny.yaml", "wikitext2-small.yaml"})
+  for (const char* name : {"tinystories-tiny.yaml", "gpt2-tiny.yaml", "wikitext2-small.yaml", "tinystories-emergence.yaml",
+                           "synthetic/bigram-backcopy.yaml", "synthetic/switch.yaml"})
     EXPECT_NO_THROW(train::load_config(std::string(SINKLAB_SOURCE_DIR) + "/configs/" + name)) << name;
   const auto variants = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/attention-variants.yaml");
   EXPECT_EQ(variants.runs.size(), 6u);
   const auto decay = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/weight-decay.yaml");
   ASSERT_EQ(decay.runs.size(), 4u);
   EXPECT_EQ(decay.runs[1].name, "weight_decay=0.1-s0");
+  const auto sw = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/switch.yaml");
+  EXPECT_EQ(sw.runs.size(), 12u);
 }
 
 }  // namespace
