@@ -252,7 +252,7 @@ CompareResult compare(const CompareOptions& opt) {
     }
     PlotStyle s = style;
     s.title = fmt::format("{}: probe-mean attention maps (rows: queries, columns: keys; white = 1)", v.name);
-    s.width = 260 * columns;
+    s.width = std::max(640, 260 * columns);  // room for the title when a model has one head
     s.height = 270 * static_cast<int>(panels.size()) + 40;
     std::string file = "attention_" + v.name;
     for (auto& ch : file)
