@@ -107,6 +107,13 @@ void copy_into(const Tensor& dst, const Tensor& src) {
       const S* s = static_cast<const S*>(src.storage()->data());
       for_each_row<2>(dst.shape(), {&dst.strides(), &src.strides()}, {dst.offset(), src.offset()},
                       [&](const auto& off, std::int64_t n, const auto& inc) {
+                        // Unit-stride rows (head splits and merges) copy as blocks.
+                        if constexpr (std::is_same_v<D, S>) {
+                          if (inc[0] == 1 && inc[1] == 1) {
+                            std::copy_n(s + off[1], n, d + off[0]);
+                            return;
+                          }
+                        }
                         for (std::int64_t i = 0; i < n; ++i)
                           d[off[0] + i * inc[0]] = static_cast<D>(s[off[1] + i * inc[1]]);
                       });

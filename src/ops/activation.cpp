@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "engine/autograd.h"
+#include "kernels/vector_math.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -31,17 +32,28 @@ constexpr double gelu_k = 0.044715;
 }  // namespace
 
 Tensor gelu(const Tensor& x) {
-  return pointwise(
-      x, "gelu",
-      [](auto v) {
-        using T = decltype(v);
-        return T(0.5) * v * (T(1) + std::tanh(T(gelu_c) * (v + T(gelu_k) * v * v * v)));
-      },
-      [](auto v) {
-        using T = decltype(v);
-        const T t = std::tanh(T(gelu_c) * (v + T(gelu_k) * v * v * v));
-        return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * T(gelu_c) * (T(1) + T(3 * gelu_k) * v * v);
-      });
+  // Contiguous input (the MLP's case) goes through the vectorised kernel; views take the generic map.
+  if (!x.is_contiguous())
+    return pointwise(
+        x, "gelu",
+        [](auto v) {
+          using T = decltype(v);
+          return T(0.5) * v * (T(1) + std::tanh(T(gelu_c) * (v + T(gelu_k) * v * v * v)));
+        },
+        [](auto v) {
+          using T = decltype(v);
+          const T t = std::tanh(T(gelu_c) * (v + T(gelu_k) * v * v * v));
+          return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * T(gelu_c) * (T(1) + T(3 * gelu_k) * v * v);
+        });
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  dispatch_float(x.dtype(), "gelu", [&]<class T>() { kernels::gelu_tanh<T>(x.data<T>(), out.data<T>(), x.numel()); });
+  return record(out, "gelu", {x}, [x = x.detach()](const Tensor& g_in, const std::vector<bool>&) {
+    const Tensor g = detail::contiguous_data(g_in);
+    Tensor gx = Tensor::empty(x.shape(), x.dtype());
+    dispatch_float(x.dtype(), "gelu backward",
+                   [&]<class T>() { kernels::gelu_tanh_backward<T>(g.data<T>(), x.data<T>(), gx.data<T>(), x.numel()); });
+    return std::vector<Tensor>{gx};
+  });
 }
 
 Tensor silu(const Tensor& x) {

@@ -1,10 +1,10 @@
 #include "ops/attention.h"
 
 #include <cmath>
-#include <limits>
 
 #include "engine/autograd.h"
 #include "kernels/gemm.h"
+#include "kernels/vector_math.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -35,10 +35,10 @@ void normalize_rows(S* p, S* extra, const S* sink, const Shape4& s, const Attent
       if (o.normalize)
         for (std::int64_t j = 0; j <= i; ++j) row[j] /= sum;
     } else {
-      S m = sink ? sink[h] : -std::numeric_limits<S>::infinity();
-      for (std::int64_t j = 0; j <= i; ++j) m = std::max(m, row[j] * sc);
-      S sum = sink ? std::exp(sink[h] - m) : S(0);
-      for (std::int64_t j = 0; j <= i; ++j) sum += (row[j] = std::exp(row[j] * sc - m));
+      for (std::int64_t j = 0; j <= i; ++j) row[j] *= sc;
+      S m = kernels::max_of(row, i + 1);
+      if (sink) m = std::max(m, sink[h]);
+      const S sum = (sink ? std::exp(sink[h] - m) : S(0)) + kernels::exp_shifted(row, m, row, i + 1);
       const S inv = S(1) / sum;
       for (std::int64_t j = 0; j <= i; ++j) row[j] *= inv;
     }

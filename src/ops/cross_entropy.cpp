@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "kernels/vector_math.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -29,11 +30,7 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, std::int
     std::vector<double> row_loss(N, 0.0);
     detail::for_rows(N, V, [&](std::int64_t r) {
       const T* x = pl + r * V;
-      T m = x[0];
-      for (std::int64_t j = 1; j < V; ++j) m = std::max(m, x[j]);
-      T s = 0;
-      for (std::int64_t j = 0; j < V; ++j) s += std::exp(x[j] - m);
-      plse[r] = m + std::log(s);
+      plse[r] = kernels::log_sum_exp(x, kernels::max_of(x, V), V);
       if (pt[r] != ignore_index) row_loss[r] = static_cast<double>(plse[r] - x[pt[r]]);
     });
     double total = 0;  // summed in row order: reproducible whatever the thread count
@@ -55,7 +52,7 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, std::int
                         return;
                       }
                       const T* x = pl + r * V;
-                      for (std::int64_t j = 0; j < V; ++j) gr[j] = std::exp(x[j] - plse[r]) * scale;
+                      kernels::scaled_exp(x, plse[r], scale, gr, V);
                       gr[pt[r]] -= scale;
                     });
                   });

@@ -35,7 +35,7 @@ kernels::MatrixView matrix_view(Tensor& t, bool fold_batch_into_rows) {
     std::int64_t cs = cols == 1 ? 1 : t.strides()[r - 1];
     // oneDNN takes plain or transposed matrices: one unit stride, the other at least the extent.
     bool ok = (cs == 1 && rs >= cols) || (rs == 1 && cs >= rows);
-    if (fold_batch_into_rows) {
+    if (fold_batch_into_rows && r > 2) {  // a plain matrix has no batch to fold: it may be transposed
       ok = ok && collapse(t, 0, r - 1, rows, rs) && cs == 1;
       if (rows == 1) rs = cols;
       ok = ok && rs >= cols;

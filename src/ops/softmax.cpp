@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "kernels/vector_math.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -18,11 +19,7 @@ Tensor softmax(const Tensor& x_in) {
     detail::for_rows(rows, n, [&](std::int64_t r) {
       const T* xr = px + r * n;
       T* yr = py + r * n;
-      T m = xr[0];
-      for (std::int64_t i = 1; i < n; ++i) m = std::max(m, xr[i]);
-      T s = 0;
-      for (std::int64_t i = 0; i < n; ++i) s += (yr[i] = std::exp(xr[i] - m));
-      const T inv = T(1) / s;
+      const T inv = T(1) / kernels::exp_shifted(xr, kernels::max_of(xr, n), yr, n);
       for (std::int64_t i = 0; i < n; ++i) yr[i] *= inv;
     });
   });
