@@ -45,6 +45,36 @@ void gelu_tanh_backward(const T* g, const T* x, T* gx, std::int64_t n) {
 }
 
 template <class T>
+void silu(const T* x, T* y, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) {
+    const In<T> v(x + at, len);
+    Out<T>(y + at, len) = v * v.logistic();
+  });
+}
+
+template <class T>
+void silu_backward(const T* g, const T* x, T* gx, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) {
+    const In<T> v(x + at, len), gv(g + at, len);
+    const Eigen::Array<T, Eigen::Dynamic, 1> s = v.logistic();
+    Out<T>(gx + at, len) = gv * s * (T(1) + v * (T(1) - s));
+  });
+}
+
+template <class T>
+void sigmoid(const T* x, T* y, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) { Out<T>(y + at, len) = In<T>(x + at, len).logistic(); });
+}
+
+template <class T>
+void sigmoid_backward(const T* g, const T* x, T* gx, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) {
+    const Eigen::Array<T, Eigen::Dynamic, 1> s = In<T>(x + at, len).logistic();
+    Out<T>(gx + at, len) = In<T>(g + at, len) * s * (T(1) - s);
+  });
+}
+
+template <class T>
 T max_of(const T* x, std::int64_t n) {
   return In<T>(x, n).maxCoeff();
 }
@@ -70,6 +100,14 @@ template void gelu_tanh<float>(const float*, float*, std::int64_t);
 template void gelu_tanh<double>(const double*, double*, std::int64_t);
 template void gelu_tanh_backward<float>(const float*, const float*, float*, std::int64_t);
 template void gelu_tanh_backward<double>(const double*, const double*, double*, std::int64_t);
+template void silu<float>(const float*, float*, std::int64_t);
+template void silu<double>(const double*, double*, std::int64_t);
+template void silu_backward<float>(const float*, const float*, float*, std::int64_t);
+template void silu_backward<double>(const double*, const double*, double*, std::int64_t);
+template void sigmoid<float>(const float*, float*, std::int64_t);
+template void sigmoid<double>(const double*, double*, std::int64_t);
+template void sigmoid_backward<float>(const float*, const float*, float*, std::int64_t);
+template void sigmoid_backward<double>(const double*, const double*, double*, std::int64_t);
 template float max_of<float>(const float*, std::int64_t);
 template double max_of<double>(const double*, std::int64_t);
 template void scaled_exp<float>(const float*, float, float, float*, std::int64_t);

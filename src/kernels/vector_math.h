@@ -1,7 +1,8 @@
 #pragma once
 // Transcendental loops over contiguous arrays, vectorised through Eigen's packet math. Scalar
 // libm calls (GELU's tanh, the exp of softmax and cross-entropy) took over a quarter of a GPT-2
-// style training step; these run the same formulas several elements at a time.
+// style training step; these run the same formulas several elements at a time. The activations
+// split their work over threads; the row functions run inside the caller's parallel row loop.
 #include <cstdint>
 
 namespace sinklab::kernels {
@@ -13,6 +14,22 @@ void gelu_tanh(const T* x, T* y, std::int64_t n);
 // gx = g * d/dx gelu_tanh(x)
 template <class T>
 void gelu_tanh_backward(const T* g, const T* x, T* gx, std::int64_t n);
+
+// y = x * sigmoid(x)  (SiLU)
+template <class T>
+void silu(const T* x, T* y, std::int64_t n);
+
+// gx = g * d/dx silu(x)
+template <class T>
+void silu_backward(const T* g, const T* x, T* gx, std::int64_t n);
+
+// y = 1 / (1 + exp(-x))
+template <class T>
+void sigmoid(const T* x, T* y, std::int64_t n);
+
+// gx = g * s (1 - s), s = sigmoid(x)
+template <class T>
+void sigmoid_backward(const T* g, const T* x, T* gx, std::int64_t n);
 
 // The largest of x[0..n), n >= 1.
 template <class T>

@@ -34,6 +34,24 @@ TEST(VectorMath, GeluAndItsDerivativeMatchTheScalarFormula) {
   }
 }
 
+TEST(VectorMath, SiluAndSigmoidMatchTheScalarFormulas) {
+  const auto x = samples(5003, 6.0);
+  const auto g = samples(5003, 1.0);
+  const auto n = static_cast<std::int64_t>(x.size());
+  std::vector<float> y(x.size()), gy(x.size()), s(x.size()), gs(x.size());
+  silu(x.data(), y.data(), n);
+  silu_backward(g.data(), x.data(), gy.data(), n);
+  sigmoid(x.data(), s.data(), n);
+  sigmoid_backward(g.data(), x.data(), gs.data(), n);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i], sig = 1 / (1 + std::exp(-v));
+    EXPECT_NEAR(s[i], sig, 1e-6) << v;
+    EXPECT_NEAR(y[i], v * sig, 2e-6 * (1 + std::abs(v))) << v;
+    EXPECT_NEAR(gs[i], g[i] * sig * (1 - sig), 1e-6 * (1 + std::abs(g[i]))) << v;
+    EXPECT_NEAR(gy[i], g[i] * sig * (1 + v * (1 - sig)), 2e-6 * (1 + std::abs(g[i] * v))) << v;
+  }
+}
+
 TEST(VectorMath, ExpRowsMatchStdExp) {
   const auto x = samples(4099, 4.0);
   const auto n = static_cast<std::int64_t>(x.size());
