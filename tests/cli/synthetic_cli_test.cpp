@@ -36,28 +36,36 @@ class SyntheticCli : public ::testing::Test {
 
 std::string config(const std::string& name) { return std::string(SINKLAB_SOURCE_DIR) + "/configs/synthetic/" + name; }
 
-// The shipped control, shortened: context 64, a smaller MLP, 300 steps at a constant lr of 1e-2.
-// Measured with these settings: BOS attention of the queries that need no attention went
-// 0.061 -> 0.351 by step 300 (seed 1: 0.060 -> 0.624), and the queries at triggers put 0.87 on
-// the token before them (0.05 at step 0). With the attention backward scaled to zero (tried once
-// by hand) the sink score ended at 0.060, the copy score at 0.049 and this test failed.
+// The shipped control, shortened: context 64, a smaller MLP, 300 steps at a constant lr of 1e-2,
+// analysed every 25 steps. BOS attention of the queries that need none wobbles from one analysis
+// to the next once it rises (0.41 then 0.18 on seed 1), so the test averages the last four.
+// Measured (seeds 0 / 1 / 2): that mean 0.40 / 0.25 / 0.35 from 0.06 at step 0; trigger queries
+// on the token before them 0.96 / 0.90 / 0.92 (0.05 at step 0); BOS value ratio 0.43 / 0.39 /
+// 0.28 at the end (about 1 at step 0). With the attention backward scaled to zero (tried once by
+// hand, on the first version of this test) the sink score ended at 0.060, the copy score at
+// 0.049 and the test failed.
 TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   const auto r = run_sinklab("train " + config("bigram-backcopy.yaml") +
                                  " --name control --set data.context=64 --set model.d_ff=256 --set train.steps=300"
-                                 " --set optim.min_lr=0.01 --set analysis.every=100 --set train.eval_every=0 --set train.threads=1",
+                                 " --set optim.min_lr=0.01 --set analysis.every=25 --set train.eval_every=0 --set train.threads=1",
                              dir.path());
   ASSERT_EQ(r.code, 0) << r.output;
   const auto records = analyses("control");
-  ASSERT_EQ(records.size(), 4u);
+  ASSERT_EQ(records.size(), 13u);
+  auto late_mean = [&](const char* cls, const char* key) {
+    double s = 0;
+    for (std::size_t i = records.size() - 4; i < records.size(); ++i) s += records[i].at("by_class").at(cls).at(key)[0][0].get<double>();
+    return s / 4;
+  };
   const json& start = records.front().at("by_class");
-  const json& end = records.back().at("by_class");
-  const double sink0 = start.at("no_attention").at("sink_score")[0][0], sink1 = end.at("no_attention").at("sink_score")[0][0];
-  const double copy0 = start.at("needs_attention").at("prev_score")[0][0], copy1 = end.at("needs_attention").at("prev_score")[0][0];
+  const double sink0 = start.at("no_attention").at("sink_score")[0][0], sink1 = late_mean("no_attention", "sink_score");
+  const double copy0 = start.at("needs_attention").at("prev_score")[0][0], copy1 = late_mean("needs_attention", "prev_score");
   EXPECT_LT(sink0, 0.1);
-  EXPECT_GT(sink1, 0.25) << "BOS attention of the queries that need none rose from " << sink0;
+  EXPECT_GT(sink1, 0.2) << "BOS attention of the queries that need none rose from " << sink0;
   EXPECT_GT(sink1, 3 * sink0);
   EXPECT_LT(copy0, 0.1);
   EXPECT_GT(copy1, 0.7) << "trigger queries attend to the token to copy";
+  EXPECT_LT(records.back().at("first_value_ratio")[0][0].get<double>(), 0.6) << "BOS writes little: a nop sink";
   const auto m = train::read_metrics(dir / "runs" / "control" / "metrics.jsonl");
   ASSERT_TRUE(m.back().val_loss_needs_attn && m.back().val_loss_no_attn);
   EXPECT_LT(*m.back().val_loss_needs_attn, 0.5) << "the copy is learned";
