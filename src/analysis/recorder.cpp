@@ -281,16 +281,14 @@ json analyze(const nn::Transformer& model, const data::Batch& probe_batch, const
     json split;
     for (const auto& [k, name] : {std::pair{1, "needs_attention"}, {0, "no_attention"}}) {
       Grid first_g = grid(L, H), diag_g = grid(L, H), prev_g = grid(L, H), ent_g = grid(L, H), logit_g = grid(L, H), gate_g = grid(L, H);
-      double queries = 0;
       for (std::int64_t l = 0; l < L; ++l)
         for (std::int64_t h = 0; h < H; ++h) {
           const ClassSums& c = classes[l][h][k];
-          queries = c.queries;
           const double n = std::max(1.0, c.queries);
           first_g[l][h] = c.first / n, diag_g[l][h] = c.diag / n, prev_g[l][h] = c.prev / n, ent_g[l][h] = c.entropy / n;
           logit_g[l][h] = c.queries > 0 ? 1 - c.row_mass / n : 0, gate_g[l][h] = c.gate / n;
         }
-      json j{{"queries", queries}, {"sink_score", first_g}, {"diag_score", diag_g}, {"prev_score", prev_g}, {"entropy", ent_g}};
+      json j{{"queries", classes[0][0][k].queries}, {"sink_score", first_g}, {"diag_score", diag_g}, {"prev_score", prev_g}, {"entropy", ent_g}};
       if (logit) j["sink_logit_mass"] = logit_g;
       if (!gate_mean.empty()) j["gate_mean"] = gate_g;
       split[name] = j;
@@ -328,13 +326,14 @@ namespace {
 
 // The scalar summaries of a record, in analysis.csv column order.
 std::vector<std::pair<std::string, double>> scalars(const json& r) {
-  auto grid_mean = [&](const char* key) {
+  auto mean_of_grid = [](const json& g) {
     double s = 0;
     std::size_t n = 0;
-    for (const auto& row : r.at(key))
+    for (const auto& row : g)
       for (const auto& v : row) s += v.get<double>(), ++n;
     return n ? s / static_cast<double>(n) : 0.0;
   };
+  auto grid_mean = [&](const char* key) { return mean_of_grid(r.at(key)); };
   auto vec_mean = [&](const char* key) {
     double s = 0;
     for (const auto& v : r.at(key)) s += v.get<double>();
@@ -362,14 +361,8 @@ std::vector<std::pair<std::string, double>> scalars(const json& r) {
   if (r.contains("by_class")) {
     for (const auto& [name, suffix] : {std::pair{"needs_attention", "needs_attn"}, {"no_attention", "no_attn"}}) {
       const json& c = r.at("by_class").at(name);
-      auto mean = [&](const char* key) {
-        double s = 0, n = 0;
-        for (const auto& row : c.at(key))
-          for (const auto& v : row) s += v.get<double>(), n += 1;
-        return n > 0 ? s / n : 0.0;
-      };
       for (const char* k : {"sink_score", "diag_score", "prev_score", "entropy", "sink_logit_mass", "gate_mean"})
-        if (c.contains(k)) out.emplace_back(fmt::format("{}_{}", k, suffix), mean(k));
+        if (c.contains(k)) out.emplace_back(fmt::format("{}_{}", k, suffix), mean_of_grid(c.at(k)));
     }
     for (const char* m : {"sink", "diagonal", "sink-logit", "gate", "other"}) {
       double n = 0;

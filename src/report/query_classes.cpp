@@ -15,6 +15,9 @@ std::string number(double v, int digits = 3) { return std::isnan(v) ? "—" : fm
 // Three significant digits: a solved task's losses are far below 1e-4.
 std::string loss(double v) { return std::isnan(v) ? "—" : fmt::format("{:.3g}", v); }
 
+// NaN marks a value the run does not have: null in JSON.
+json nullable(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
 }  // namespace
 
 Table query_class_table(const Collection& runs) {
@@ -43,16 +46,16 @@ Table query_class_table(const Collection& runs) {
                {"no_attention_first", grid_mean(free.at("sink_score"))},
                {"no_attention_diag", grid_mean(free.at("diag_score"))},
                {"no_attention_prev", grid_mean(free.at("prev_score"))},
-               {"no_attention_sink_logit", std::isnan(logit) ? json(nullptr) : json(logit)},
-               {"gate_no_attention", std::isnan(gate_free) ? json(nullptr) : json(gate_free)},
-               {"gate_needs_attention", std::isnan(gate_need) ? json(nullptr) : json(gate_need)},
+               {"no_attention_sink_logit", nullable(logit)},
+               {"gate_no_attention", nullable(gate_free)},
+               {"gate_needs_attention", nullable(gate_need)},
                {"needs_attention_prev", grid_mean(need.at("prev_score"))},
                {"first_value_ratio", grid_mean(last.at("first_value_ratio"))},
                {"cost_qk", grid_mean(last.at("cost_qk"))},
                {"cost_ov", grid_mean(last.at("cost_ov"))},
                {"block_cost", vector_mean(last.at("block_cost"))},
-               {"val_loss_needs_attn", std::isnan(metric("val_loss_needs_attn")) ? json(nullptr) : json(metric("val_loss_needs_attn"))},
-               {"val_loss_no_attn", std::isnan(metric("val_loss_no_attn")) ? json(nullptr) : json(metric("val_loss_no_attn"))}};
+               {"val_loss_needs_attn", nullable(metric("val_loss_needs_attn"))},
+               {"val_loss_no_attn", nullable(metric("val_loss_no_attn"))}};
       t.records.push_back(rec);
       t.rows.push_back({run.name, mech, number(rec["no_attention_first"]), number(rec["no_attention_diag"]),
                         number(rec["no_attention_prev"]), number(logit),
