@@ -3,7 +3,9 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <new>
+#include <vector>
 
 namespace sinklab {
 namespace {
@@ -17,16 +19,76 @@ const bool heap_tuned = [] {
   return true;
 }();
 
+// Blocks glibc would still map fresh (the logits and their gradient: batch x context x vocab) are
+// kept here after release and handed out again for the same size; every step asks for the same
+// sizes in the same order, so a kept block is reused before the step's peak and the peak memory
+// does not grow.
+class LargeBlocks {
+ public:
+  static constexpr std::size_t min_bytes = std::size_t{32} << 20;
+  static constexpr std::size_t max_kept = std::size_t{1} << 30;
+
+  void* take(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+      if (it->bytes != bytes) continue;
+      void* block = it->data;
+      kept_bytes_ -= bytes;
+      kept_.erase(it);
+      return block;
+    }
+    return nullptr;
+  }
+
+  void give(void* data, std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    kept_.push_back({data, bytes});
+    kept_bytes_ += bytes;
+    while (kept_bytes_ > max_kept) {  // the oldest goes back to the system
+      kept_bytes_ -= kept_.front().bytes;
+      std::free(kept_.front().data);
+      kept_.erase(kept_.begin());
+    }
+  }
+
+ private:
+  struct Block {
+    void* data;
+    std::size_t bytes;
+  };
+  std::mutex mutex_;
+  std::vector<Block> kept_;
+  std::size_t kept_bytes_ = 0;
+};
+
+LargeBlocks& large_blocks() {
+  static auto* blocks = new LargeBlocks();  // never destroyed: tensors may outlive static destruction
+  return *blocks;
+}
+
+// aligned_alloc wants a multiple of the alignment; never ask for zero bytes.
+std::size_t rounded_size(std::size_t bytes) {
+  const std::size_t rounded = (bytes + Storage::alignment - 1) / Storage::alignment * Storage::alignment;
+  return rounded == 0 ? Storage::alignment : rounded;
+}
+
 }  // namespace
 
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {
   (void)heap_tuned;
-  // aligned_alloc wants a multiple of the alignment; never ask for zero bytes.
-  const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
-  data_ = std::aligned_alloc(alignment, rounded == 0 ? alignment : rounded);
+  const std::size_t rounded = rounded_size(bytes);
+  if (rounded >= LargeBlocks::min_bytes) data_ = large_blocks().take(rounded);
+  if (data_ == nullptr) data_ = std::aligned_alloc(alignment, rounded);
   if (data_ == nullptr) throw std::bad_alloc();
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() {
+  const std::size_t rounded = rounded_size(bytes_);
+  if (rounded >= LargeBlocks::min_bytes) {
+    large_blocks().give(data_, rounded);
+  } else {
+    std::free(data_);
+  }
+}
 
 }  // namespace sinklab

@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/error.h"
@@ -11,7 +12,7 @@
 namespace sinklab::kernels {
 namespace {
 
-using Key = std::array<std::int64_t, 12>;
+using Key = std::array<std::int64_t, 13>;
 
 struct Onednn {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -32,11 +33,12 @@ dnnl::memory::desc describe(const MatrixView& m) {
   return dnnl::memory::desc({m.batch, m.rows, m.cols}, dnnl::memory::data_type::f32, {bstride, m.row_stride, m.col_stride});
 }
 
-void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumulate) {
+void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumulate, const void* bias) {
   auto& dnn = onednn();
   const std::int64_t batch = std::max(a.batch, b.batch);
   const Key key{a.batch, b.batch, a.rows, a.cols, b.cols, a.batch_stride, a.row_stride, a.col_stride,
-                b.batch_stride, b.row_stride, b.col_stride, accumulate};
+                b.batch_stride, b.row_stride, b.col_stride, accumulate, bias != nullptr};
+  const dnnl::memory::desc bias_md({1, 1, b.cols}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abc);
   dnnl::matmul primitive;
   {
     std::lock_guard lock(dnn.mutex);
@@ -50,7 +52,8 @@ void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumul
         ops.append_sum(1.0f);
         attr.set_post_ops(ops);
       }
-      const dnnl::matmul::desc desc(describe(a), describe(b), c_md);
+      const dnnl::matmul::desc desc = bias != nullptr ? dnnl::matmul::desc(describe(a), describe(b), bias_md, c_md)
+                                                      : dnnl::matmul::desc(describe(a), describe(b), c_md);
       it = dnn.primitives.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, dnn.engine))).first;
     }
     primitive = it->second;
@@ -59,11 +62,13 @@ void gemm_onednn(const MatrixView& a, const MatrixView& b, void* c, bool accumul
   dnnl::memory a_mem(describe(a), dnn.engine, const_cast<void*>(a.data));
   dnnl::memory b_mem(describe(b), dnn.engine, const_cast<void*>(b.data));
   dnnl::memory c_mem(c_md, dnn.engine, c);
-  primitive.execute(dnn.stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(bias_md, dnn.engine, const_cast<void*>(bias)));
+  primitive.execute(dnn.stream, args);
   dnn.stream.wait();
 }
 
-void gemm_eigen(const MatrixView& a, const MatrixView& b, double* c, bool accumulate) {
+void gemm_eigen(const MatrixView& a, const MatrixView& b, double* c, bool accumulate, const double* bias) {
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Strided = Eigen::Map<const Matrix, 0, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
   const std::int64_t batch = std::max(a.batch, b.batch);
@@ -75,19 +80,20 @@ void gemm_eigen(const MatrixView& a, const MatrixView& b, double* c, bool accumu
     Eigen::Map<Matrix> mc(c + i * a.rows * b.cols, a.rows, b.cols);
     if (accumulate) mc.noalias() += ma * mb;
     else mc.noalias() = ma * mb;
+    if (bias != nullptr) mc.rowwise() += Eigen::Map<const Eigen::RowVectorXd>(bias, b.cols);
   }
 }
 
 }  // namespace
 
-void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate) {
+void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate, const void* bias) {
   if (a.cols != b.rows) fail("gemm: inner dimensions differ ({}x{} times {}x{})", a.rows, a.cols, b.rows, b.cols);
   if (a.batch != b.batch && a.batch != 1 && b.batch != 1)
     fail("gemm: batch sizes {} and {} do not broadcast", a.batch, b.batch);
   if (a.rows == 0 || b.cols == 0) return;
   switch (dtype) {
-    case DType::f32: gemm_onednn(a, b, c, accumulate); return;
-    case DType::f64: gemm_eigen(a, b, static_cast<double*>(c), accumulate); return;
+    case DType::f32: gemm_onednn(a, b, c, accumulate, bias); return;
+    case DType::f64: gemm_eigen(a, b, static_cast<double*>(c), accumulate, static_cast<const double*>(bias)); return;
     default: fail("gemm: unsupported dtype {}", dtype_name(dtype));
   }
 }

@@ -14,7 +14,9 @@ struct MatrixView {
   std::int64_t batch_stride, row_stride, col_stride;  // in elements; one of row/col stride must be 1
 };
 
-// c is contiguous (max(a.batch, b.batch), a.rows, b.cols). With accumulate, adds into c.
-void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false);
+// c is contiguous (max(a.batch, b.batch), a.rows, b.cols). With accumulate, adds into c. A bias
+// (b.cols contiguous values) is added to every row of c as the product is written.
+void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false,
+          const void* bias = nullptr);
 
 }  // namespace sinklab::kernels

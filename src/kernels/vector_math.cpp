@@ -1,20 +1,44 @@
 #include "kernels/vector_math.h"
 
-#include <Eigen/Core>
+#include <algorithm>
+#include <atomic>
+#include <type_traits>
 
 #include "engine/strided.h"
+#include "kernels/vector_isa.h"
+#include "kernels/vector_kernels.h"
 
 namespace sinklab::kernels {
 namespace {
 
-template <class T>
-using In = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-template <class T>
-using Out = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-constexpr double gelu_c = 0.7978845608028654;  // sqrt(2 / pi)
-constexpr double gelu_k = 0.044715;
 constexpr std::int64_t chunk = 4096;  // elements per parallel task
+
+Isa best_isa() {
+  if (isa_supported(Isa::avx512)) return Isa::avx512;
+  if (isa_supported(Isa::avx2)) return Isa::avx2;
+  return Isa::baseline;
+}
+
+std::atomic<Isa> active{best_isa()};
+
+template <class T>
+const VectorKernels<T>& kernels() {
+  if constexpr (std::is_same_v<T, float>) {
+    switch (active.load(std::memory_order_relaxed)) {
+      case Isa::avx512: return vector_kernels_avx512_f32();
+      case Isa::avx2: return vector_kernels_avx2_f32();
+      case Isa::baseline: break;
+    }
+    return vector_kernels_baseline_f32();
+  } else {
+    switch (active.load(std::memory_order_relaxed)) {
+      case Isa::avx512: return vector_kernels_avx512_f64();
+      case Isa::avx2: return vector_kernels_avx2_f64();
+      case Isa::baseline: break;
+    }
+    return vector_kernels_baseline_f64();
+  }
+}
 
 // body(start, length) over [0, n) in chunks, in parallel when the work is large enough.
 template <class Body>
@@ -26,74 +50,105 @@ void chunks(std::int64_t n, Body&& body) {
 
 }  // namespace
 
+bool isa_supported(Isa isa) {
+  __builtin_cpu_init();
+  switch (isa) {
+    case Isa::avx512: return __builtin_cpu_supports("x86-64-v4");
+    case Isa::avx2: return __builtin_cpu_supports("x86-64-v3");
+    case Isa::baseline: return true;
+  }
+  return false;
+}
+
+Isa current_isa() { return active.load(); }
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    case Isa::baseline: return "baseline";
+  }
+  return "?";
+}
+
+bool use_isa(Isa isa) {
+  if (!isa_supported(isa)) return false;
+  active.store(isa);
+  return true;
+}
+
 template <class T>
 void gelu_tanh(const T* x, T* y, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) {
-    const In<T> v(x + at, len);
-    Out<T>(y + at, len) = T(0.5) * v * (T(1) + (T(gelu_c) * (v + T(gelu_k) * v.cube())).tanh());
-  });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.gelu_tanh(x + at, y + at, len); });
 }
 
 template <class T>
 void gelu_tanh_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) {
-    const In<T> v(x + at, len), gv(g + at, len);
-    const Eigen::Array<T, Eigen::Dynamic, 1> t = (T(gelu_c) * (v + T(gelu_k) * v.cube())).tanh();
-    Out<T>(gx + at, len) =
-        gv * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t.square()) * T(gelu_c) * (T(1) + T(3 * gelu_k) * v.square()));
-  });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.gelu_tanh_backward(g + at, x + at, gx + at, len); });
 }
 
 template <class T>
 void silu(const T* x, T* y, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) {
-    const In<T> v(x + at, len);
-    Out<T>(y + at, len) = v * v.logistic();
-  });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.silu(x + at, y + at, len); });
 }
 
 template <class T>
 void silu_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) {
-    const In<T> v(x + at, len), gv(g + at, len);
-    const Eigen::Array<T, Eigen::Dynamic, 1> s = v.logistic();
-    Out<T>(gx + at, len) = gv * s * (T(1) + v * (T(1) - s));
-  });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.silu_backward(g + at, x + at, gx + at, len); });
 }
 
 template <class T>
 void sigmoid(const T* x, T* y, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) { Out<T>(y + at, len) = In<T>(x + at, len).logistic(); });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.sigmoid(x + at, y + at, len); });
 }
 
 template <class T>
 void sigmoid_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  chunks(n, [&](std::int64_t at, std::int64_t len) {
-    const Eigen::Array<T, Eigen::Dynamic, 1> s = In<T>(x + at, len).logistic();
-    Out<T>(gx + at, len) = In<T>(g + at, len) * s * (T(1) - s);
-  });
+  const auto& k = kernels<T>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.sigmoid_backward(g + at, x + at, gx + at, len); });
 }
 
 template <class T>
 T max_of(const T* x, std::int64_t n) {
-  return In<T>(x, n).maxCoeff();
+  return kernels<T>().max_of(x, n);
 }
 
 template <class T>
 T exp_shifted(const T* x, T shift, T* y, std::int64_t n) {
-  Out<T> out(y, n);
-  out = (In<T>(x, n) - shift).exp();  // elementwise, so y may alias x
-  return out.sum();
+  return kernels<T>().exp_shifted(x, shift, y, n);
 }
 
 template <class T>
 void scaled_exp(const T* x, T shift, T scale, T* y, std::int64_t n) {
-  Out<T>(y, n) = (In<T>(x, n) - shift).exp() * scale;
+  kernels<T>().scaled_exp(x, shift, scale, y, n);
 }
 
 template <class T>
 T log_sum_exp(const T* x, T shift, std::int64_t n) {
-  return std::log((In<T>(x, n) - shift).exp().sum()) + shift;
+  return kernels<T>().log_sum_exp(x, shift, n);
+}
+
+template <class T>
+void normalize_row(const T* x, const T* w, const T* b, T* y, std::int64_t n, T eps, bool center, T* stats) {
+  kernels<T>().normalize_row(x, w, b, y, n, eps, center, stats);
+}
+
+template <class T>
+void normalize_row_backward(const T* x, const T* g, const T* w, T mu, T rstd, std::int64_t n, bool center, T* gx,
+                            T* acc_w, T* acc_b) {
+  kernels<T>().normalize_row_backward(x, g, w, mu, rstd, n, center, gx, acc_w, acc_b);
+}
+
+double sum_squares(const float* x, std::int64_t n) { return kernels<float>().sum_squares(x, n); }
+
+void adamw_update(float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& step) {
+  const auto& k = kernels<float>();
+  chunks(n, [&](std::int64_t at, std::int64_t len) { k.adamw_update(p + at, g + at, m + at, v + at, len, step); });
 }
 
 template void gelu_tanh<float>(const float*, float*, std::int64_t);
@@ -116,5 +171,12 @@ template float exp_shifted<float>(const float*, float, float*, std::int64_t);
 template double exp_shifted<double>(const double*, double, double*, std::int64_t);
 template float log_sum_exp<float>(const float*, float, std::int64_t);
 template double log_sum_exp<double>(const double*, double, std::int64_t);
+template void normalize_row<float>(const float*, const float*, const float*, float*, std::int64_t, float, bool, float*);
+template void normalize_row<double>(const double*, const double*, const double*, double*, std::int64_t, double, bool,
+                                    double*);
+template void normalize_row_backward<float>(const float*, const float*, const float*, float, float, std::int64_t, bool,
+                                            float*, float*, float*);
+template void normalize_row_backward<double>(const double*, const double*, const double*, double, double, std::int64_t,
+                                             bool, double*, double*, double*);
 
 }  // namespace sinklab::kernels

@@ -1,8 +1,10 @@
 #pragma once
-// Transcendental loops over contiguous arrays, vectorised through Eigen's packet math. Scalar
-// libm calls (GELU's tanh, the exp of softmax and cross-entropy) took over a quarter of a GPT-2
-// style training step; these run the same formulas several elements at a time. The activations
-// split their work over threads; the row functions run inside the caller's parallel row loop.
+// The elementwise and per-row loops that dominate a training step outside the matrix products,
+// over contiguous arrays, vectorised through Eigen's packet math with the widest vectors the CPU
+// has (vector_isa.h). Scalar libm calls (GELU's tanh, the exp of softmax and cross-entropy) took
+// over a quarter of a GPT-2 style step, and the scalar reductions of the norms and the optimizer
+// did not vectorise at all. The activations and the optimizer split their work over threads; the
+// row functions run inside the caller's parallel row loop.
 #include <cstdint>
 
 namespace sinklab::kernels {
@@ -46,5 +48,28 @@ void scaled_exp(const T* x, T shift, T scale, T* y, std::int64_t n);
 // log(sum(exp(x - shift))) + shift, without writing anything.
 template <class T>
 T log_sum_exp(const T* x, T shift, std::int64_t n);
+
+// One row of LayerNorm (center) or RMSNorm: mu = mean(x) (0 without center), rstd = 1/sqrt(mean((x -
+// mu)^2) + eps), y = (x - mu) rstd w + b (w, b may be null). Writes stats = {mu, rstd}.
+template <class T>
+void normalize_row(const T* x, const T* w, const T* b, T* y, std::int64_t n, T eps, bool center, T* stats);
+
+// The backward of one normalize_row: gx, and g * xhat added into acc_w, g into acc_b (either may be
+// null, and w may be null).
+template <class T>
+void normalize_row_backward(const T* x, const T* g, const T* w, T mu, T rstd, std::int64_t n, bool center, T* gx,
+                            T* acc_w, T* acc_b);
+
+// The sum of x^2, accumulated in double.
+double sum_squares(const float* x, std::int64_t n);
+
+// The scalars of one AdamW step (decoupled weight decay as keep = 1 - lr wd).
+struct AdamWStep {
+  float keep, beta1, beta2, step_size, bias2_sqrt, eps;
+};
+
+// m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+// p = p keep - step_size m / (sqrt(v) / bias2_sqrt + eps), in torch.optim.AdamW's order.
+void adamw_update(float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& step);
 
 }  // namespace sinklab::kernels

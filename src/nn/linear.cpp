@@ -10,8 +10,7 @@ Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias, double init_st
 }
 
 Tensor Linear::forward(const Tensor& x) const {
-  Tensor y = ops::matmul(x, ops::transpose(weight, 0, 1));
-  return bias.defined() ? y + bias : y;
+  return ops::linear(x, weight, bias);
 }
 
 }  // namespace sinklab::nn

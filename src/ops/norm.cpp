@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include "engine/autograd.h"
+#include "kernels/vector_math.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -36,22 +37,7 @@ Tensor normalize(const Tensor& x_in, const Tensor& w, const Tensor& b, double ep
     T* py = out.data<T>();
     T* ps = stats.data<T>();
     detail::for_rows(rows, n, [&](std::int64_t r) {
-      const T* xr = px + r * n;
-      T mu = 0;
-      if (center) {
-        for (std::int64_t i = 0; i < n; ++i) mu += xr[i];
-        mu /= static_cast<T>(n);
-      }
-      T var = 0;
-      for (std::int64_t i = 0; i < n; ++i) var += (xr[i] - mu) * (xr[i] - mu);
-      const T rstd = T(1) / std::sqrt(var / static_cast<T>(n) + static_cast<T>(eps));
-      ps[2 * r] = mu;
-      ps[2 * r + 1] = rstd;
-      T* yr = py + r * n;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const T v = (xr[i] - mu) * rstd;
-        yr[i] = v * (pw ? pw[i] : T(1)) + (pb ? pb[i] : T(0));
-      }
+      kernels::normalize_row(px + r * n, pw, pb, py + r * n, n, static_cast<T>(eps), center, ps + 2 * r);
     });
   });
   return record(out, op, {x_in, w, b}, [x, wc, stats, n, rows, center, op](
@@ -70,24 +56,9 @@ Tensor normalize(const Tensor& x_in, const Tensor& w, const Tensor& b, double ep
         T* local_w = partial.data() + static_cast<std::size_t>(omp_get_thread_num()) * 2 * n;
         T* local_b = local_w + n;
 #pragma omp for schedule(static)
-        for (std::int64_t r = 0; r < rows; ++r) {
-          const T *xr = px + r * n, *gr = pg + r * n;
-          const T mu = ps[2 * r], rstd = ps[2 * r + 1];
-          T sum_d = 0, sum_dx = 0;  // sums of dxhat and dxhat * xhat over the row
-          for (std::int64_t i = 0; i < n; ++i) {
-            const T xhat = (xr[i] - mu) * rstd;
-            const T d = gr[i] * (pw ? pw[i] : T(1));
-            sum_d += d;
-            sum_dx += d * xhat;
-            local_w[i] += gr[i] * xhat;
-            local_b[i] += gr[i];
-          }
-          const T mean_d = center ? sum_d / static_cast<T>(n) : T(0), mean_dx = sum_dx / static_cast<T>(n);
-          for (std::int64_t i = 0; i < n; ++i) {
-            const T xhat = (xr[i] - mu) * rstd;
-            pgx[r * n + i] = rstd * (gr[i] * (pw ? pw[i] : T(1)) - mean_d - xhat * mean_dx);
-          }
-        }
+        for (std::int64_t r = 0; r < rows; ++r)
+          kernels::normalize_row_backward(px + r * n, pg + r * n, pw, ps[2 * r], ps[2 * r + 1], n, center, pgx + r * n,
+                                          local_w, local_b);
       }
       for (int t = 0; t < threads; ++t)
         for (std::int64_t i = 0; i < n; ++i) {

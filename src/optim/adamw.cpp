@@ -3,6 +3,8 @@
 #include <cmath>
 #include <map>
 
+#include "kernels/vector_math.h"
+
 namespace sinklab::optim {
 
 AdamW::AdamW(const nn::NamedTensors& params, const AdamWConfig& config) : config_(config) {
@@ -26,17 +28,14 @@ void AdamW::step(double lr) {
     float* m = s.m.data<float>();
     float* v = s.v.data<float>();
     const float* g = grad.data<float>();
-    const float keep = s.decay ? static_cast<float>(1 - lr * config_.weight_decay) : 1.0f;
-    const auto fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
-    const auto fbias2 = static_cast<float>(bias2_sqrt), feps = static_cast<float>(config_.eps);
-    const std::int64_t n = s.param.numel();
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (std::int64_t i = 0; i < n; ++i) {
-      p[i] *= keep;
-      m[i] = m[i] * fb1 + g[i] * (1 - fb1);
-      v[i] = v[i] * fb2 + g[i] * g[i] * (1 - fb2);
-      p[i] -= step_size * m[i] / (std::sqrt(v[i]) / fbias2 + feps);
-    }
+    kernels::AdamWStep scalars{};
+    scalars.keep = s.decay ? static_cast<float>(1 - lr * config_.weight_decay) : 1.0f;
+    scalars.beta1 = static_cast<float>(b1);
+    scalars.beta2 = static_cast<float>(b2);
+    scalars.step_size = step_size;
+    scalars.bias2_sqrt = static_cast<float>(bias2_sqrt);
+    scalars.eps = static_cast<float>(config_.eps);
+    kernels::adamw_update(p, g, m, v, s.param.numel(), scalars);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/vector_math.h"
+
 namespace sinklab::optim {
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
@@ -9,8 +11,7 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   for (const auto& p : params) {
     const Tensor g = p.grad();
     if (!g.defined()) continue;
-    const float* d = g.data<float>();
-    for (std::int64_t i = 0; i < g.numel(); ++i) total += static_cast<double>(d[i]) * d[i];
+    total += kernels::sum_squares(g.data<float>(), g.numel());
   }
   const double norm = std::sqrt(total);
   if (max_norm > 0 && norm > max_norm) {

@@ -1,15 +1,22 @@
-// The vectorised transcendental loops against the scalar formulas they replace.
+// The vectorised transcendental loops against the scalar formulas they replace, in every
+// instruction-set build this CPU can run.
 #include "kernels/vector_math.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include "engine/rng.h"
+#include "kernels/vector_isa.h"
 #include "ops/ops.h"
 
 namespace sinklab::kernels {
+
+void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+
 namespace {
 
 std::vector<float> samples(std::int64_t n, double scale) {
@@ -19,9 +26,22 @@ std::vector<float> samples(std::int64_t n, double scale) {
   return x;
 }
 
+// Runs the test body with the kernels of one instruction set, then puts the best one back.
+class VectorMath : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!use_isa(GetParam())) GTEST_SKIP() << "this CPU cannot run " << isa_name(GetParam());
+  }
+  void TearDown() override { use_isa(best); }
+  const Isa best = current_isa();
+};
+
+INSTANTIATE_TEST_SUITE_P(Isa, VectorMath, ::testing::Values(Isa::baseline, Isa::avx2, Isa::avx512),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
 double gelu_ref(double v) { return 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
 
-TEST(VectorMath, GeluAndItsDerivativeMatchTheScalarFormula) {
+TEST_P(VectorMath, GeluAndItsDerivativeMatchTheScalarFormula) {
   const auto x = samples(10007, 3.0);  // not a multiple of any packet or chunk size
   const auto g = samples(10007, 1.0);
   std::vector<float> y(x.size()), gx(x.size());
@@ -34,7 +54,7 @@ TEST(VectorMath, GeluAndItsDerivativeMatchTheScalarFormula) {
   }
 }
 
-TEST(VectorMath, SiluAndSigmoidMatchTheScalarFormulas) {
+TEST_P(VectorMath, SiluAndSigmoidMatchTheScalarFormulas) {
   const auto x = samples(5003, 6.0);
   const auto g = samples(5003, 1.0);
   const auto n = static_cast<std::int64_t>(x.size());
@@ -52,7 +72,7 @@ TEST(VectorMath, SiluAndSigmoidMatchTheScalarFormulas) {
   }
 }
 
-TEST(VectorMath, ExpRowsMatchStdExp) {
+TEST_P(VectorMath, ExpRowsMatchStdExp) {
   const auto x = samples(4099, 4.0);
   const auto n = static_cast<std::int64_t>(x.size());
   const float m = max_of(x.data(), n);
@@ -68,6 +88,63 @@ TEST(VectorMath, ExpRowsMatchStdExp) {
     EXPECT_NEAR(y[i], std::exp(double(x[i]) - m), 2e-7);
     EXPECT_NEAR(z[i], 0.5 * std::exp(double(x[i]) - m), 1e-7);
   }
+}
+
+TEST_P(VectorMath, NormRowsMatchTheScalarFormulas) {
+  const std::int64_t n = 133;
+  const auto x = samples(n, 2.0), g = samples(n, 1.0), w = samples(n, 1.0), b = samples(n, 1.0);
+  for (bool center : {true, false}) {
+    std::vector<float> y(n), gx(n), acc_w(n, 0.5f), acc_b(n, 0.25f);
+    float stats[2];
+    normalize_row(x.data(), w.data(), b.data(), y.data(), n, 1e-5f, center, stats);
+    normalize_row_backward(x.data(), g.data(), w.data(), stats[0], stats[1], n, center, gx.data(), acc_w.data(),
+                           acc_b.data());
+    double mu = 0, var = 0;
+    if (center)
+      for (float v : x) mu += v / double(n);
+    for (float v : x) var += (v - mu) * (v - mu) / double(n);
+    const double rstd = 1 / std::sqrt(var + 1e-5);
+    EXPECT_NEAR(stats[0], mu, 1e-6);
+    EXPECT_NEAR(stats[1], rstd, 1e-5 * rstd);
+    double sum_d = 0, sum_dx = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double xhat = (x[i] - mu) * rstd, d = double(g[i]) * w[i];
+      sum_d += d, sum_dx += d * xhat;
+      EXPECT_NEAR(y[i], xhat * w[i] + b[i], 1e-5) << i;
+      EXPECT_NEAR(acc_w[i], 0.5 + g[i] * xhat, 1e-5) << i;
+      EXPECT_NEAR(acc_b[i], 0.25 + g[i], 1e-6) << i;
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double xhat = (x[i] - mu) * rstd;
+      const double want = rstd * (double(g[i]) * w[i] - (center ? sum_d / n : 0) - xhat * sum_dx / n);
+      EXPECT_NEAR(gx[i], want, 1e-5 * (1 + std::abs(want))) << i << (center ? " layernorm" : " rmsnorm");
+    }
+  }
+}
+
+TEST_P(VectorMath, AdamWAndSumOfSquaresMatchTheScalarFormulas) {
+  const std::int64_t n = 1037;
+  const auto g = samples(n, 0.1), p0 = samples(n, 1.0), m0 = samples(n, 0.01);
+  std::vector<float> p = p0, m = m0, v(n);
+  for (std::int64_t i = 0; i < n; ++i) v[i] = m0[i] * m0[i] * 4;
+  const std::vector<float> v0 = v;
+  const AdamWStep step{0.999f, 0.9f, 0.95f, 1e-3f, 0.3f, 1e-8f};
+  adamw_update(p.data(), g.data(), m.data(), v.data(), n, step);
+  double squares = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    squares += double(g[i]) * g[i];
+    const float mi = m0[i] * 0.9f + g[i] * (1 - 0.9f), vi = v0[i] * 0.95f + g[i] * g[i] * (1 - 0.95f);
+    EXPECT_NEAR(m[i], mi, 1e-7) << i;
+    EXPECT_NEAR(v[i], vi, 1e-9) << i;
+    EXPECT_NEAR(p[i], p0[i] * 0.999f - 1e-3f * mi / (std::sqrt(vi) / 0.3f + 1e-8f), 1e-6) << i;
+  }
+  EXPECT_NEAR(sum_squares(g.data(), n), squares, 1e-6 * squares);
+}
+
+TEST(VectorIsa, TheBestSupportedIsInUse) {
+  const Isa best = isa_supported(Isa::avx512) ? Isa::avx512 : isa_supported(Isa::avx2) ? Isa::avx2 : Isa::baseline;
+  EXPECT_EQ(current_isa(), best);
+  EXPECT_TRUE(isa_supported(Isa::baseline));
 }
 
 TEST(VectorMath, GeluOfAViewEqualsGeluOfItsCopy) {

@@ -1,0 +1,38 @@
+# The per-instruction-set builds of the vector kernels must export nothing but their accessors:
+# an out-of-line Eigen template left in one of them would be merged by the linker with the
+# others' copies, and the AVX-512 copy could then run on a CPU without AVX-512.
+# cmake -Dnm=NM -Dobjects="a.o|b.o|c.o" -P check_local_symbols.cmake
+string(REPLACE "|" ";" objects "${objects}")
+list(LENGTH objects count)
+if(count LESS 3)
+  message(FATAL_ERROR "expected the three vector kernel objects, got: ${objects}")
+endif()
+set(failed "")
+foreach(object IN LISTS objects)
+  execute_process(COMMAND "${nm}" --defined-only --extern-only -C "${object}"
+                  OUTPUT_VARIABLE symbols RESULT_VARIABLE status)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${nm} failed on ${object}")
+  endif()
+  string(REPLACE "\n" ";" lines "${symbols}")
+  set(accessors 0)
+  foreach(line IN LISTS lines)
+    if(line STREQUAL "")
+      continue()
+    endif()
+    if(line MATCHES "sinklab::kernels::vector_kernels_[a-z0-9]+_f(32|64)\\(\\)$")
+      math(EXPR accessors "${accessors} + 1")
+    elseif(line MATCHES " DW\\.ref\\.__gxx_personality_v0$")
+      # the exception-handling personality's address, the same data in every object: not code
+    else()
+      string(APPEND failed "\n  ${object}: ${line}")
+    endif()
+  endforeach()
+  if(NOT accessors EQUAL 2)
+    string(APPEND failed "\n  ${object}: ${accessors} accessors instead of 2")
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "vector kernel objects export shared symbols:${failed}")
+endif()
+message(STATUS "${count} vector kernel objects export only their accessors")
