@@ -342,6 +342,8 @@ void validate(const Config& c, const Flat& flat) {
   if (c.data.name == "text") check(!c.data.valid_path.empty(), "data.valid_path", "data.name text needs data.valid_path");
   check(c.data.name != "random" || (c.data.vocab_size >= 3 && c.data.vocab_size <= 65535), "data.vocab_size",
         fmt::format("random data needs a vocabulary in [3, 65535], got {}", c.data.vocab_size));
+  check(c.data.name == "random" || synthetic || c.data.tokenizer != "byte" || c.data.vocab_size == d0.vocab_size,
+        "data.vocab_size", "only applies to data.tokenizer: bpe (the byte-level vocabulary is 256 bytes + BOS + EOS)");
   check(c.data.name == "random" || synthetic || c.data.tokenizer != "bpe" || (c.data.vocab_size >= 300 && c.data.vocab_size <= 65535), "data.vocab_size",
         fmt::format("must be in [300, 65535] for bpe, got {}", c.data.vocab_size));
   check(c.data.context >= 2, "data.context", fmt::format("must be at least 2, got {}", c.data.context));

@@ -60,6 +60,10 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(error_of(dir / "missing.yaml").find("config file not found"), std::string::npos);
   write_file(dir / "empty.yaml", "");
   EXPECT_NE(error_of(dir / "empty.yaml").find("empty"), std::string::npos);
+  write_file(dir / "byte.yaml", "data:\n  tokenizer: byte\n  vocab_size: 512\n");
+  EXPECT_NE(error_of(dir / "byte.yaml").find("byte.yaml:3: data.vocab_size: only applies to data.tokenizer: bpe"),
+            std::string::npos)
+      << error_of(dir / "byte.yaml");
   write_file(dir / "cycle.yaml", "extends: cycle.yaml\n");
   EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
 }
