@@ -42,8 +42,9 @@ std::string config(const std::string& name) { return std::string(SINKLAB_SOURCE_
 // test averages the last four analyses. Measured (seeds 0 / 1 / 2 / 3): that mean 0.34 / 0.32 /
 // 0.33 / 0.33 from 0.06 at step 0; trigger queries on the token before them 0.92 / 0.93 / 0.94 /
 // 0.91 at the end (0.05 at step 0); BOS value ratio 0.32 / 0.33 / 0.29 / 0.23 (about 1 at step 0).
-// With the attention backward scaled to zero (tried once by hand, on the first version of this
-// test) the sink score ended at 0.060, the copy score at 0.049 and the test failed.
+// With the gradient of the attention scores set to zero (a hand edit of ops/attention.cpp, tried
+// on the first version of this test and again on this one) the sink score ended at 0.060 / 0.061,
+// the copy score at 0.049 and the test failed.
 TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   const auto r = run_sinklab("train " + config("bigram-backcopy.yaml") +
                                  " --name control --set data.context=64 --set model.d_ff=256 --set train.steps=400"
