@@ -20,13 +20,14 @@ const bool heap_tuned = [] {
 }();
 
 // Blocks glibc would still map fresh (the logits and their gradient: batch x context x vocab) are
-// kept here after release and handed out again for the same size; every step asks for the same
-// sizes in the same order, so a kept block is reused before the step's peak and the peak memory
-// does not grow.
+// kept here after release and handed out again for the same size: every training step asks for
+// the same sizes in the same order, so its blocks come back before the step's peak. Blocks of
+// other sizes (an evaluation or analysis batch of another shape) stay kept too, up to max_kept
+// in all, the oldest going back to the system first.
 class LargeBlocks {
  public:
   static constexpr std::size_t min_bytes = std::size_t{32} << 20;
-  static constexpr std::size_t max_kept = std::size_t{1} << 30;
+  static constexpr std::size_t max_kept = std::size_t{256} << 20;
 
   void* take(std::size_t bytes) {
     std::lock_guard lock(mutex_);

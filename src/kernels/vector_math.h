@@ -3,8 +3,8 @@
 // over contiguous arrays, vectorised through Eigen's packet math with the widest vectors the CPU
 // has (vector_isa.h). Scalar libm calls (GELU's tanh, the exp of softmax and cross-entropy) took
 // over a quarter of a GPT-2 style step, and the scalar reductions of the norms and the optimizer
-// did not vectorise at all. The activations and the optimizer split their work over threads; the
-// row functions run inside the caller's parallel row loop.
+// did not vectorise at all. The activations and the AdamW update split their work over threads;
+// the row functions and sum_squares run in the caller's thread (or its parallel row loop).
 #include <cstdint>
 
 namespace sinklab::kernels {
@@ -60,7 +60,7 @@ template <class T>
 void normalize_row_backward(const T* x, const T* g, const T* w, T mu, T rstd, std::int64_t n, bool center, T* gx,
                             T* acc_w, T* acc_b);
 
-// The sum of x^2, accumulated in double.
+// The sum of x^2: float partial sums over blocks of 512 elements, the blocks summed in double.
 double sum_squares(const float* x, std::int64_t n);
 
 // The scalars of one AdamW step (decoupled weight decay as keep = 1 - lr wd).

@@ -18,9 +18,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (x.dtype() != weight.dtype() || (bias.defined() && bias.dtype() != x.dtype()))
     fail("linear: dtypes differ (input {}, weight {}{}{})", dtype_name(x.dtype()), dtype_name(weight.dtype()),
          bias.defined() ? ", bias " : "", bias.defined() ? dtype_name(bias.dtype()) : "");
+  if (K == 0) fail("linear: input {} has no features", to_string(x.shape()));
   const Tensor xc = detail::contiguous_data(x), wc = detail::contiguous_data(weight);
   const Tensor bc = bias.defined() ? detail::contiguous_data(bias) : Tensor();
-  if (K == 0) fail("linear: input {} has no features", to_string(x.shape()));
   const std::int64_t M = x.numel() / K;
   Shape out_shape = x.shape();
   out_shape.back() = N;

@@ -1,6 +1,5 @@
 #include "ops/norm.h"
 
-#include <cmath>
 #include <omp.h>
 
 #include "engine/autograd.h"

@@ -158,7 +158,7 @@ const std::vector<Key>& schema() {
     k.push_back(SINKLAB_FIELD("data.train_split", data.train_split, "manifest split to train on (train | valid | test)"));
     k.push_back(SINKLAB_FIELD("data.valid_split", data.valid_split, "manifest split to validate on"));
     k.push_back(SINKLAB_FIELD("data.tokenizer", data.tokenizer, "byte | bpe (SentencePiece, trained on the training split)"));
-    k.push_back(SINKLAB_FIELD("data.vocab_size", data.vocab_size, "BPE vocabulary size (ignored for byte: 258)"));
+    k.push_back(SINKLAB_FIELD("data.vocab_size", data.vocab_size, "BPE vocabulary size (byte level is always 258; leave it at its default with tokenizer: byte)"));
     k.push_back(SINKLAB_FIELD("data.context", data.context, "tokens per sequence (the model's context)"));
     k.push_back(SINKLAB_FIELD("data.bos", data.bos, "start every sequence with BOS"));
     k.push_back(SINKLAB_FIELD("data.window", data.window, "document | random: where sequences start"));

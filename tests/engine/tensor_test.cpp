@@ -15,6 +15,20 @@ TEST(Tensor, StorageIs64ByteAligned) {
   }
 }
 
+TEST(Tensor, LargeBlocksAreReusedForTheSameSizeOnly) {
+  const Shape logits{16, 128, 4096};  // 32 MiB: glibc would map it afresh every time
+  const void* first = nullptr;
+  {
+    const Tensor a = Tensor::empty(logits);
+    first = a.raw_data();
+  }
+  const Tensor other = Tensor::empty({17, 128, 4096});  // another size gets its own block
+  EXPECT_NE(other.raw_data(), first);
+  const Tensor again = Tensor::empty(logits);
+  EXPECT_EQ(again.raw_data(), first) << "a released 32 MiB block comes back for the same size";
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(again.raw_data()) % 64, 0u);
+}
+
 TEST(Tensor, RowMajorStridesAndValues) {
   Tensor t = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   EXPECT_EQ(t.strides(), (Shape{3, 1}));

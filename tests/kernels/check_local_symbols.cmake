@@ -1,7 +1,9 @@
 # The per-instruction-set builds of the vector kernels must export nothing but their accessors:
 # an out-of-line Eigen template left in one of them would be merged by the linker with the
-# others' copies, and the AVX-512 copy could then run on a CPU without AVX-512.
-# cmake -Dnm=NM -Dobjects="a.o|b.o|c.o" -P check_local_symbols.cmake
+# others' copies, and the AVX-512 copy could then run on a CPU without AVX-512. Nor may they run
+# anything at start-up (a static initialiser runs on every CPU); sanitizer builds are exempt from
+# that part, since the sanitizer registers each object's globals in an initialiser of its own.
+# cmake -Dnm=NM -Dobjects="a.o|b.o|c.o" [-Dsanitized=ON] -P check_local_symbols.cmake
 string(REPLACE "|" ";" objects "${objects}")
 list(LENGTH objects count)
 if(count LESS 3)
@@ -30,6 +32,12 @@ foreach(object IN LISTS objects)
   endforeach()
   if(NOT accessors EQUAL 2)
     string(APPEND failed "\n  ${object}: ${accessors} accessors instead of 2")
+  endif()
+  if(NOT sanitized)
+    execute_process(COMMAND "${nm}" --defined-only "${object}" OUTPUT_VARIABLE all_symbols)
+    if(all_symbols MATCHES "_GLOBAL__sub_I_[A-Za-z0-9_]*")
+      string(APPEND failed "\n  ${object}: a static initialiser (${CMAKE_MATCH_0})")
+    endif()
   endif()
 endforeach()
 if(failed)
