@@ -48,6 +48,17 @@ void chunks(std::int64_t n, Body&& body) {
   for (std::int64_t c = 0; c < count; ++c) body(c * chunk, std::min(chunk, n - c * chunk));
 }
 
+// An elementwise kernel over [0, n) in chunks, each array advanced to the chunk.
+template <class T>
+void map_chunks(void (*kernel)(const T*, T*, std::int64_t), const T* x, T* y, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) { kernel(x + at, y + at, len); });
+}
+
+template <class T>
+void map_chunks(void (*kernel)(const T*, const T*, T*, std::int64_t), const T* g, const T* x, T* gx, std::int64_t n) {
+  chunks(n, [&](std::int64_t at, std::int64_t len) { kernel(g + at, x + at, gx + at, len); });
+}
+
 }  // namespace
 
 bool isa_supported(Isa isa) {
@@ -79,38 +90,32 @@ bool use_isa(Isa isa) {
 
 template <class T>
 void gelu_tanh(const T* x, T* y, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.gelu_tanh(x + at, y + at, len); });
+  map_chunks(kernels<T>().gelu_tanh, x, y, n);
 }
 
 template <class T>
 void gelu_tanh_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.gelu_tanh_backward(g + at, x + at, gx + at, len); });
+  map_chunks(kernels<T>().gelu_tanh_backward, g, x, gx, n);
 }
 
 template <class T>
 void silu(const T* x, T* y, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.silu(x + at, y + at, len); });
+  map_chunks(kernels<T>().silu, x, y, n);
 }
 
 template <class T>
 void silu_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.silu_backward(g + at, x + at, gx + at, len); });
+  map_chunks(kernels<T>().silu_backward, g, x, gx, n);
 }
 
 template <class T>
 void sigmoid(const T* x, T* y, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.sigmoid(x + at, y + at, len); });
+  map_chunks(kernels<T>().sigmoid, x, y, n);
 }
 
 template <class T>
 void sigmoid_backward(const T* g, const T* x, T* gx, std::int64_t n) {
-  const auto& k = kernels<T>();
-  chunks(n, [&](std::int64_t at, std::int64_t len) { k.sigmoid_backward(g + at, x + at, gx + at, len); });
+  map_chunks(kernels<T>().sigmoid_backward, g, x, gx, n);
 }
 
 template <class T>
