@@ -60,6 +60,22 @@ void BM_linear(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// ops::linear backward: the input gradient g (M, N) times weight (N, K), and the weight gradient
+// g^T (N, M) times x (M, K), whose reduction runs over the M tokens.
+void BM_linear_backward(benchmark::State& state) {
+  const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+  Rng rng(1);
+  Tensor x = randn({m, k}, rng), w = randn({n, k}, rng), g = randn({m, n}, rng);
+  NoGradGuard no_grad;
+  for (auto _ : state) {
+    Tensor gx = ops::matmul(g, w);
+    Tensor gw = ops::matmul(ops::transpose(g, 0, 1), x);
+    benchmark::DoNotOptimize(gx.raw_data());
+    benchmark::DoNotOptimize(gw.raw_data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(4.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Batched per-head products: batch x (T, D) times (D, T), as in the attention scores.
 void BM_batched(benchmark::State& state) {
   const std::int64_t batch = state.range(0), t = state.range(1), d = state.range(2);
@@ -76,6 +92,8 @@ void BM_batched(benchmark::State& state) {
 // tiny: attention projections, MLP in and out, the tied LM head (M = 16 x 128 tokens).
 BENCHMARK(BM_linear)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 512})->Args({2048, 512, 128})
     ->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_linear_backward)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 512})
+    ->Args({2048, 512, 128})->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
 // tiny: 16 sequences x 4 heads, T 128, head dim 32.
 BENCHMARK(BM_batched)->ArgNames({"batch", "t", "d"})->Args({64, 128, 32})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_dnnl_sgemm)->ArgName("nt")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();

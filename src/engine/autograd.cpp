@@ -51,17 +51,15 @@ std::vector<std::shared_ptr<TensorImpl>> topological_order(const Tensor& root) {
 
 Tensor contiguous_copy_if_needed(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
 
-struct PendingGrad {
-  Tensor value;
-  bool owned = false;  // value is a private buffer that may be summed into
-};
+// True when no other handle or view can see t's data, so it may be summed into or kept as it is.
+bool sole_owner(const Tensor& t) { return t.impl_ptr().use_count() == 1 && t.storage().use_count() == 1; }
 
-void accumulate(std::unordered_map<TensorImpl*, PendingGrad>& grads, TensorImpl* key, const Tensor& g) {
-  auto [it, inserted] = grads.try_emplace(key, PendingGrad{g, false});
+void accumulate(std::unordered_map<TensorImpl*, Tensor>& grads, TensorImpl* key, const Tensor& g) {
+  auto [it, inserted] = grads.try_emplace(key, g);
   if (inserted) return;
   // A returned gradient may be shared (add's backward hands the same tensor to both inputs).
-  if (!it->second.owned) it->second = PendingGrad{it->second.value.clone(), true};
-  add_into(it->second.value, g);
+  if (sole_owner(it->second)) add_into(it->second, g);
+  else it->second = sum_of(it->second, g);
 }
 
 }  // namespace
@@ -87,6 +85,10 @@ Tensor record(Tensor out, std::string_view name, std::vector<Tensor> inputs, Bac
   return out;
 }
 
+void take_strided_grad(const Tensor& out) {
+  if (out.grad_fn()) out.grad_fn()->strided_grad = true;
+}
+
 void backward(const Tensor& root, const Tensor& grad) {
   if (!root.requires_grad()) fail("backward: the tensor of shape {} does not require grad", to_string(root.shape()));
   Tensor seed = grad;
@@ -101,18 +103,18 @@ void backward(const Tensor& root, const Tensor& grad) {
 
   NoGradGuard no_grad;
   const auto order = topological_order(root);
-  std::unordered_map<TensorImpl*, PendingGrad> grads;
-  grads.emplace(root.impl(), PendingGrad{seed, false});
+  std::unordered_map<TensorImpl*, Tensor> grads;
+  grads.emplace(root.impl(), seed);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     TensorImpl* impl = it->get();
     auto found = grads.find(impl);
     if (found == grads.end()) continue;
-    Tensor g = contiguous_copy_if_needed(found->second.value);
-    grads.erase(found);
     Node* node = impl->grad_fn.get();
+    Tensor g = node != nullptr && node->strided_grad ? found->second : contiguous_copy_if_needed(found->second);
+    grads.erase(found);
     if (node == nullptr) {
       if (impl->grad) add_into(Tensor(impl->grad), g);
-      else impl->grad = g.clone().impl_ptr();  // .grad never aliases another tensor
+      else impl->grad = sole_owner(g) ? g.impl_ptr() : g.clone().impl_ptr();  // .grad never aliases another tensor
       continue;
     }
     if (!node->backward) fail("backward: the graph through '{}' was already freed by an earlier backward()", node->name);

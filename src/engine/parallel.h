@@ -1,9 +1,36 @@
 #pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/strided.h"
 
 namespace sinklab {
 
 // Threads used by the engine's own loops and by oneDNN (both run on OpenMP).
 void set_num_threads(int threads);
 int num_threads();
+
+// A span [start, start + length) of the elements of one of several arrays.
+struct Piece {
+  std::size_t array;
+  std::int64_t start, length;
+};
+
+// Cuts arrays of the given sizes into pieces of at most max_length elements, in array order.
+std::vector<Piece> pieces_of(const std::vector<std::int64_t>& sizes, std::int64_t max_length);
+
+// body(index, piece) for every piece, in one parallel loop: many small arrays (a model's
+// parameters) share the threads without a fork and join each. Pieces are handed out as threads
+// free up (a static split of the index range would give one thread the big pieces of the
+// embeddings and the other the biases); bodies that reduce must store per-piece results.
+template <class Body>
+void for_each_piece(const std::vector<Piece>& pieces, Body&& body) {
+  std::int64_t work = 0;
+  for (const auto& p : pieces) work += p.length;
+  const auto count = static_cast<std::int64_t>(pieces.size());
+#pragma omp parallel for schedule(dynamic) if (parallel_worthwhile(work))
+  for (std::int64_t i = 0; i < count; ++i) body(static_cast<std::size_t>(i), pieces[static_cast<std::size_t>(i)]);
+}
 
 }  // namespace sinklab

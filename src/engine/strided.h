@@ -45,12 +45,19 @@ void for_each_row(const Shape& shape_in, const std::array<const Shape*, N>& stri
   const std::int64_t inner = shape[rank - 1];
   for (std::size_t k = 0; k < N; ++k) inc[k] = st[k][rank - 1];
   const std::int64_t rows = numel(shape) / inner;
-  // Rows are split into blocks; each block finds its first row's offsets by division, then steps.
-  const std::int64_t blocks = std::min<std::int64_t>(rows, 256);
+  // Work is split into blocks of whole rows; when there are few long rows (a contiguous tensor is
+  // one row) each row is also cut into pieces, so both threads get a share. Every element is still
+  // computed by the same body, so results do not depend on the split.
+  constexpr std::int64_t max_blocks = 256, min_piece = 4096;
+  const std::int64_t pieces = rows >= max_blocks ? 1 : std::clamp<std::int64_t>(inner / min_piece, 1, max_blocks / rows);
+  const std::int64_t blocks = std::min<std::int64_t>(rows, max_blocks) * pieces;
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(rows * inner))
   for (std::int64_t blk = 0; blk < blocks; ++blk) {
-    const std::int64_t first = rows * blk / blocks, last = rows * (blk + 1) / blocks;
+    const std::int64_t row_blk = blk / pieces, piece = blk % pieces, row_blocks = blocks / pieces;
+    const std::int64_t first = rows * row_blk / row_blocks, last = rows * (row_blk + 1) / row_blocks;
+    const std::int64_t lo = inner * piece / pieces, hi = inner * (piece + 1) / pieces;
     std::array<std::int64_t, N> off = base;
+    for (std::size_t k = 0; k < N; ++k) off[k] += lo * inc[k];
     Shape index(rank, 0);
     std::int64_t rem = first;
     for (std::size_t d = rank - 1; d-- > 0;) {
@@ -59,7 +66,7 @@ void for_each_row(const Shape& shape_in, const std::array<const Shape*, N>& stri
       for (std::size_t k = 0; k < N; ++k) off[k] += index[d] * st[k][d];
     }
     for (std::int64_t r = first; r < last; ++r) {
-      body(off, inner, inc);
+      body(off, hi - lo, inc);
       for (std::size_t d = rank - 1; d-- > 0;) {
         for (std::size_t k = 0; k < N; ++k) off[k] += st[k][d];
         if (++index[d] < shape[d]) break;

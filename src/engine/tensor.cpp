@@ -141,4 +141,25 @@ void add_into(const Tensor& dst, const Tensor& src) {
   });
 }
 
+Tensor sum_of(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype())
+    fail("sum_of: {} {} differs from {} {}", dtype_name(a.dtype()), to_string(a.shape()), dtype_name(b.dtype()),
+         to_string(b.shape()));
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  dispatch_float(a.dtype(), "sum_of", [&]<class T>() {
+    T* o = out.data<T>();
+    const T* pa = static_cast<const T*>(a.storage()->data());
+    const T* pb = static_cast<const T*>(b.storage()->data());
+    for_each_row<3>(a.shape(), {&out.strides(), &a.strides(), &b.strides()}, {0, a.offset(), b.offset()},
+                    [&](const auto& off, std::int64_t n, const auto& inc) {
+                      if (inc[1] == 1 && inc[2] == 1) {
+                        for (std::int64_t i = 0; i < n; ++i) o[off[0] + i] = pa[off[1] + i] + pb[off[2] + i];
+                      } else {
+                        for (std::int64_t i = 0; i < n; ++i) o[off[0] + i] = pa[off[1] + i * inc[1]] + pb[off[2] + i * inc[2]];
+                      }
+                    });
+  });
+  return out;
+}
+
 }  // namespace sinklab

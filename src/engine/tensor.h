@@ -86,6 +86,10 @@ void copy_into(const Tensor& dst, const Tensor& src);
 // dst += src elementwise (same shape and dtype; dst any strides).
 void add_into(const Tensor& dst, const Tensor& src);
 
+// a + b as a new contiguous tensor (same shape and dtype, any strides), without autograd: one pass
+// where a copy then add_into would take two.
+Tensor sum_of(const Tensor& a, const Tensor& b);
+
 template <class T>
 T* Tensor::data() const {
   if (impl_->dtype != dtype_of<T>())

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "kernels/vector_kernels.h"
 
@@ -88,13 +89,28 @@ SINKLAB_FLAT T exp_shifted(const T* x, T shift, T* y, std::int64_t n) {
 }
 
 template <class T>
-SINKLAB_FLAT void scaled_exp(const T* x, T shift, T scale, T* y, std::int64_t n) {
-  Out<T>(y, n) = (In<T>(x, n) - shift).exp() * scale;
+SINKLAB_FLAT T log_sum_exp(const T* x, T shift, std::int64_t n) {
+  return std::log((In<T>(x, n) - shift).exp().sum()) + shift;
 }
 
 template <class T>
-SINKLAB_FLAT T log_sum_exp(const T* x, T shift, std::int64_t n) {
-  return std::log((In<T>(x, n) - shift).exp().sum()) + shift;
+SINKLAB_FLAT T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_scale) {
+  const In<T> v(x, n);
+  const T m = in_scale >= 0 ? v.maxCoeff() * in_scale : v.minCoeff() * in_scale;
+  Out<T> out(y, n);
+  out = (v * in_scale - m).exp();  // elementwise, so y may alias x
+  const T sum = out.sum();
+  out *= out_scale / sum;
+  return std::log(sum) + m;
+}
+
+template <class T>
+SINKLAB_FLAT std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n) {
+  const In<T> pv(p, n);
+  Out<T> dv(d, n);
+  const T dot = (dv * pv).sum(), mass = pv.sum();
+  dv = pv * (dv - dot) * scale;
+  return {dot, mass};
 }
 
 template <class T>
@@ -154,13 +170,13 @@ SINKLAB_FLAT void adamw_update(float* __restrict p, const float* __restrict g, f
 
 constexpr VectorKernels<float> table_f32{gelu_tanh<float>,     gelu_tanh_backward<float>,     silu<float>,
                                      silu_backward<float>, sigmoid<float>,                sigmoid_backward<float>,
-                                     max_of<float>,        exp_shifted<float>,            scaled_exp<float>,
-                                     log_sum_exp<float>,   normalize_row<float>,          normalize_row_backward<float>,
+                                     max_of<float>,        exp_shifted<float>,
+                                     log_sum_exp<float>,   softmax_row<float>, softmax_row_backward<float>, normalize_row<float>,          normalize_row_backward<float>,
                                      sum_squares,          adamw_update};
 constexpr VectorKernels<double> table_f64{gelu_tanh<double>,     gelu_tanh_backward<double>,     silu<double>,
                                       silu_backward<double>, sigmoid<double>,                sigmoid_backward<double>,
-                                      max_of<double>,        exp_shifted<double>,            scaled_exp<double>,
-                                      log_sum_exp<double>,   normalize_row<double>,          normalize_row_backward<double>,
+                                      max_of<double>,        exp_shifted<double>,
+                                      log_sum_exp<double>,   softmax_row<double>, softmax_row_backward<double>, normalize_row<double>,          normalize_row_backward<double>,
                                       nullptr,               nullptr};
 
 }  // namespace

@@ -129,11 +129,6 @@ T exp_shifted(const T* x, T shift, T* y, std::int64_t n) {
 }
 
 template <class T>
-void scaled_exp(const T* x, T shift, T scale, T* y, std::int64_t n) {
-  kernels<T>().scaled_exp(x, shift, scale, y, n);
-}
-
-template <class T>
 T log_sum_exp(const T* x, T shift, std::int64_t n) {
   return kernels<T>().log_sum_exp(x, shift, n);
 }
@@ -141,6 +136,16 @@ T log_sum_exp(const T* x, T shift, std::int64_t n) {
 template <class T>
 void normalize_row(const T* x, const T* w, const T* b, T* y, std::int64_t n, T eps, bool center, T* stats) {
   kernels<T>().normalize_row(x, w, b, y, n, eps, center, stats);
+}
+
+template <class T>
+T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_scale) {
+  return kernels<T>().softmax_row(x, y, n, in_scale, out_scale);
+}
+
+template <class T>
+std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n) {
+  return kernels<T>().softmax_row_backward(p, d, scale, n);
 }
 
 template <class T>
@@ -168,10 +173,12 @@ template void sigmoid<float>(const float*, float*, std::int64_t);
 template void sigmoid<double>(const double*, double*, std::int64_t);
 template void sigmoid_backward<float>(const float*, const float*, float*, std::int64_t);
 template void sigmoid_backward<double>(const double*, const double*, double*, std::int64_t);
+template float softmax_row<float>(const float*, float*, std::int64_t, float, float);
+template double softmax_row<double>(const double*, double*, std::int64_t, double, double);
+template std::pair<float, float> softmax_row_backward<float>(const float*, float*, float, std::int64_t);
+template std::pair<double, double> softmax_row_backward<double>(const double*, double*, double, std::int64_t);
 template float max_of<float>(const float*, std::int64_t);
 template double max_of<double>(const double*, std::int64_t);
-template void scaled_exp<float>(const float*, float, float, float*, std::int64_t);
-template void scaled_exp<double>(const double*, double, double, double*, std::int64_t);
 template float exp_shifted<float>(const float*, float, float*, std::int64_t);
 template double exp_shifted<double>(const double*, double, double*, std::int64_t);
 template float log_sum_exp<float>(const float*, float, std::int64_t);

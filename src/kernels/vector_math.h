@@ -6,6 +6,7 @@
 // did not vectorise at all. The activations and the AdamW update split their work over threads;
 // the row functions and sum_squares run in the caller's thread (or its parallel row loop).
 #include <cstdint>
+#include <utility>
 
 namespace sinklab::kernels {
 
@@ -41,13 +42,19 @@ T max_of(const T* x, std::int64_t n);
 template <class T>
 T exp_shifted(const T* x, T shift, T* y, std::int64_t n);
 
-// y = scale * exp(x - shift). One cross-entropy gradient row.
+// y = out_scale * softmax(in_scale * x) (y may be x), one exp per element; returns the log-sum-exp
+// of in_scale * x. A cross-entropy gradient row (out_scale 1/count) or an attention row.
 template <class T>
-void scaled_exp(const T* x, T shift, T scale, T* y, std::int64_t n);
+T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_scale);
 
 // log(sum(exp(x - shift))) + shift, without writing anything.
 template <class T>
 T log_sum_exp(const T* x, T shift, std::int64_t n);
+
+// The backward of one softmax row p, in place in d: d = scale * p * (d - sum(d p)). Returns
+// {sum(d p), sum(p)} (the second is the row's mass, below 1 when a sink column takes the rest).
+template <class T>
+std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n);
 
 // One row of LayerNorm (center) or RMSNorm: mu = mean(x) (0 without center), rstd = 1/sqrt(mean((x -
 // mu)^2) + eps), y = (x - mu) rstd w + b (w, b may be null). Writes stats = {mu, rstd}.

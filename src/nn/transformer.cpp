@@ -28,19 +28,27 @@ Transformer::Transformer(const ModelConfig& c, std::uint64_t seed) : config_(c) 
   }
 }
 
-Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
+Tensor Transformer::hidden(const Tensor& ids, Captures* captures) const {
   if (ids.dim() != 2 || ids.dtype() != DType::i32)
-    fail("Transformer::forward: ids must be (B, T) i32, got {} {}", dtype_name(ids.dtype()), to_string(ids.shape()));
+    fail("Transformer: ids must be (B, T) i32, got {} {}", dtype_name(ids.dtype()), to_string(ids.shape()));
   const std::int64_t B = ids.shape()[0], T = ids.shape()[1], R = config_.attention.registers;
-  if (T > config_.context) fail("Transformer::forward: sequence length {} exceeds the context {}", T, config_.context);
+  if (T > config_.context) fail("Transformer: sequence length {} exceeds the context {}", T, config_.context);
   Tensor x = tok_emb_->forward(ids);  // (B, T, C)
   if (R > 0) x = ops::concat({ops::expand(ops::reshape(registers_, {1, R, config_.d_model}), {B, R, config_.d_model}), x}, 1);
   if (pos_emb_) x = x + ops::slice(pos_emb_->weight, 0, 0, R + T);  // (B, R + T, C)
   for (std::size_t l = 0; l < blocks_.items.size(); ++l) x = blocks_.items[l]->forward(x, captures, "blocks." + std::to_string(l));
   if (R > 0) x = ops::slice(x, 1, R, R + T);  // registers take no loss
-  x = norm_f_->forward(x);
-  const Tensor& head = lm_head_ ? lm_head_->weight : tok_emb_->weight;  // (V, C)
-  return ops::matmul(x, ops::transpose(head, 0, 1));  // (B, T, V)
+  return norm_f_->forward(x);
+}
+
+const Tensor& Transformer::head_weight() const { return lm_head_ ? lm_head_->weight : tok_emb_->weight; }
+
+Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
+  return ops::linear(hidden(ids, captures), head_weight());  // (B, T, V); weight gradient (V, C), no transpose
+}
+
+Tensor Transformer::loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index, Captures* captures) const {
+  return ops::linear_cross_entropy(hidden(ids, captures), head_weight(), targets, ignore_index);
 }
 
 }  // namespace sinklab::nn

@@ -31,6 +31,9 @@ class Transformer : public Module {
   Transformer(const ModelConfig& config, std::uint64_t seed);
   // ids: (B, T) i32 with T <= context -> logits (B, T, vocab_size) (register positions dropped)
   Tensor forward(const Tensor& ids, Captures* captures = nullptr) const;
+  // The mean next-token loss of ids against targets (B, T) i32 (ignore_index skipped), equal to
+  // cross_entropy(forward(ids), targets) but without materialising the logits.
+  Tensor loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index, Captures* captures = nullptr) const;
   const ModelConfig& config() const { return config_; }
 
  private:
@@ -42,6 +45,9 @@ class Transformer : public Module {
       items.push_back(std::move(b));
     }
   };
+
+  Tensor hidden(const Tensor& ids, Captures* captures) const;  // the final norm's output (B, T, d)
+  const Tensor& head_weight() const;                          // (V, d)
 
   ModelConfig config_;
   std::unique_ptr<Embedding> tok_emb_, pos_emb_;

@@ -4,6 +4,7 @@
 
 #include "engine/autograd.h"
 #include "kernels/vector_math.h"
+#include "ops/elementwise.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -17,47 +18,40 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, std::int
   const Tensor logits = detail::contiguous_data(logits_in), targets = detail::contiguous_data(targets_in);
   const std::int64_t V = logits.shape().back(), N = targets.numel();
   const std::int32_t* pt = targets.data<std::int32_t>();
-  std::int64_t count = 0;
-  for (std::int64_t i = 0; i < N; ++i) {
-    if (pt[i] == ignore_index) continue;
-    if (pt[i] < 0 || pt[i] >= V) fail("cross_entropy: target {} at position {} is outside [0, {})", pt[i], i, V);
-    ++count;
-  }
-  Tensor lse = Tensor::empty({N}, logits.dtype());  // log-sum-exp per row, saved for the backward
+  const std::int64_t count = detail::count_targets(targets, V, ignore_index, "cross_entropy");
+  // When a backward will follow, the gradient of the mean loss, (softmax - onehot) / count, is
+  // written during the forward while each row is still in cache: one pass over the logits instead
+  // of three (max, log-sum-exp, then the backward's exp). The backward only scales it by g.
+  const bool with_grad = grad_enabled() && logits_in.requires_grad();
+  Tensor grad = with_grad ? Tensor::empty(logits.shape(), logits.dtype()) : Tensor();
   Tensor loss = dispatch_float(logits.dtype(), "cross_entropy", [&]<class T>() {
     const T* pl = logits.data<T>();
-    T* plse = lse.data<T>();
+    T* pg = with_grad ? grad.data<T>() : nullptr;
+    const T scale = count == 0 ? T(0) : static_cast<T>(1.0 / static_cast<double>(count));
     std::vector<double> row_loss(N, 0.0);
     detail::for_rows(N, V, [&](std::int64_t r) {
       const T* x = pl + r * V;
-      plse[r] = kernels::log_sum_exp(x, kernels::max_of(x, V), V);
-      if (pt[r] != ignore_index) row_loss[r] = static_cast<double>(plse[r] - x[pt[r]]);
+      const bool ignored = pt[r] == ignore_index;
+      if (!pg) {
+        if (!ignored) row_loss[r] = static_cast<double>(kernels::log_sum_exp(x, kernels::max_of(x, V), V) - x[pt[r]]);
+        return;
+      }
+      T* gr = pg + r * V;
+      if (ignored) {
+        std::fill_n(gr, V, T(0));
+        return;
+      }
+      row_loss[r] = static_cast<double>(kernels::softmax_row(x, gr, V, T(1), scale) - x[pt[r]]);
+      gr[pt[r]] -= scale;
     });
     double total = 0;  // summed in row order: reproducible whatever the thread count
     for (double v : row_loss) total += v;
     return Tensor::scalar(count == 0 ? 0.0 : total / static_cast<double>(count), logits.dtype());
   });
-  return record(loss, "cross_entropy", {logits_in, targets_in},
-                [logits, targets, lse, V, N, count, ignore_index](const Tensor& g, const std::vector<bool>&) {
-                  Tensor gl = Tensor::empty(logits.shape(), logits.dtype());
-                  dispatch_float(logits.dtype(), "cross_entropy backward", [&]<class T>() {
-                    const T *pl = logits.data<T>(), *plse = lse.data<T>();
-                    const std::int32_t* pt = targets.data<std::int32_t>();
-                    T* pg = gl.data<T>();
-                    const T scale = count == 0 ? T(0) : static_cast<T>(g.item() / static_cast<double>(count));
-                    detail::for_rows(N, V, [&](std::int64_t r) {
-                      T* gr = pg + r * V;
-                      if (pt[r] == ignore_index) {
-                        std::fill_n(gr, V, T(0));
-                        return;
-                      }
-                      const T* x = pl + r * V;
-                      kernels::scaled_exp(x, plse[r], scale, gr, V);
-                      gr[pt[r]] -= scale;
-                    });
-                  });
-                  return std::vector<Tensor>{gl, Tensor()};
-                });
+  return record(loss, "cross_entropy", {logits_in, targets_in}, [grad](const Tensor& g, const std::vector<bool>&) {
+    const double gv = g.item();
+    return std::vector<Tensor>{gv == 1.0 ? grad : mul(grad, gv), Tensor()};
+  });
 }
 
 }  // namespace sinklab::ops

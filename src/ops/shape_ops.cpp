@@ -56,9 +56,11 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
     strides[i] = x.strides()[d];
   }
   Tensor out = x.as_strided(shape, strides, x.offset());
-  return record(out, "permute", {x}, [inverse](const Tensor& g, const std::vector<bool>&) {
+  out = record(out, "permute", {x}, [inverse](const Tensor& g, const std::vector<bool>&) {
     return std::vector<Tensor>{permute(g, inverse)};
   });
+  take_strided_grad(out);  // a permuted gradient is permuted back, not copied
+  return out;
 }
 
 Tensor transpose(const Tensor& x, std::int64_t a, std::int64_t b) {

@@ -3,9 +3,15 @@
 #include <cmath>
 #include <map>
 
+#include "engine/parallel.h"
 #include "kernels/vector_math.h"
 
 namespace sinklab::optim {
+namespace {
+
+constexpr std::int64_t piece_length = 1 << 14;  // elements per parallel work item
+
+}  // namespace
 
 AdamW::AdamW(const nn::NamedTensors& params, const AdamWConfig& config) : config_(config) {
   for (const auto& [name, p] : params) {
@@ -21,22 +27,34 @@ void AdamW::step(double lr) {
   const double bias1 = 1 - std::pow(b1, static_cast<double>(steps_));
   const double bias2_sqrt = std::sqrt(1 - std::pow(b2, static_cast<double>(steps_)));
   const float step_size = static_cast<float>(lr / bias1);
+  struct Live {
+    float *p, *m, *v;
+    const float* g;
+    bool decay;
+  };
+  std::vector<Live> live;
+  std::vector<std::int64_t> sizes;
   for (auto& s : slots_) {
-    const Tensor grad = s.param.grad();
+    const Tensor grad = s.param.grad();  // the parameter keeps it alive
     if (!grad.defined()) continue;
-    float* p = s.param.data<float>();
-    float* m = s.m.data<float>();
-    float* v = s.v.data<float>();
-    const float* g = grad.data<float>();
-    kernels::AdamWStep scalars{};
-    scalars.keep = s.decay ? static_cast<float>(1 - lr * config_.weight_decay) : 1.0f;
-    scalars.beta1 = static_cast<float>(b1);
-    scalars.beta2 = static_cast<float>(b2);
-    scalars.step_size = step_size;
-    scalars.bias2_sqrt = static_cast<float>(bias2_sqrt);
-    scalars.eps = static_cast<float>(config_.eps);
-    kernels::adamw_update(p, g, m, v, s.param.numel(), scalars);
+    live.push_back({s.param.data<float>(), s.m.data<float>(), s.v.data<float>(), grad.data<float>(), s.decay});
+    sizes.push_back(s.param.numel());
   }
+  kernels::AdamWStep base{};
+  base.beta1 = static_cast<float>(b1);
+  base.beta2 = static_cast<float>(b2);
+  base.step_size = step_size;
+  base.bias2_sqrt = static_cast<float>(bias2_sqrt);
+  base.eps = static_cast<float>(config_.eps);
+  const auto decay_keep = static_cast<float>(1 - lr * config_.weight_decay);
+  // All parameters in one parallel loop: most are too small to be worth a fork and join each.
+  for_each_piece(pieces_of(sizes, piece_length), [&](std::size_t, const Piece& piece) {
+    const Live& t = live[piece.array];
+    kernels::AdamWStep scalars = base;
+    scalars.keep = t.decay ? decay_keep : 1.0f;
+    const std::int64_t at = piece.start;
+    kernels::adamw_update(t.p + at, t.g + at, t.m + at, t.v + at, piece.length, scalars);
+  });
 }
 
 void AdamW::zero_grad() {

@@ -107,13 +107,16 @@ TrainResult run_training(const TrainOptions& opt) {
     ClassLoss loss_attn, loss_free;
     for (std::int64_t micro = 0; micro < config.train.grad_accum; ++micro) {
       const data::Batch batch = loader->next();
-      const Tensor logits = model.forward(batch.inputs);
-      Tensor l = ops::cross_entropy(logits, batch.targets, data::ignore_index);
-      loss += l.item() * micro_weight;
-      if (by_class) {
+      Tensor l;
+      if (by_class) {  // the class losses need the logits themselves
+        const Tensor logits = model.forward(batch.inputs);
+        l = ops::cross_entropy(logits, batch.targets, data::ignore_index);
         loss_attn.add(logits, data::class_targets(batch, true));
         loss_free.add(logits, data::class_targets(batch, false));
+      } else {
+        l = model.loss(batch.inputs, batch.targets, data::ignore_index);
       }
+      loss += l.item() * micro_weight;
       backward(config.train.grad_accum == 1 ? l : l * micro_weight);
     }
     const double grad_norm = optim::clip_grad_norm(params, config.optim.clip);

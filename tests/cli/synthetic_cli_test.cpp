@@ -39,13 +39,14 @@ std::string config(const std::string& name) { return std::string(SINKLAB_SOURCE_
 // The shipped control, shortened: context 64, a smaller MLP, 400 steps with the shipped cosine
 // schedule (lr 1e-2 to 1e-3), analysed every 25 steps. BOS attention of the queries that need none
 // wobbles while the lr is high (0.83 then 0.14 at a constant 1e-2) and settles as it decays, so the
-// test averages the last four analyses. Measured (seeds 0 / 1 / 2 / 3): that mean 0.35 / 0.33 /
-// 0.31 / 0.33 from 0.06 at step 0; trigger queries on the token before them, same mean, 0.93 /
-// 0.92 / 0.94 / 0.93 (0.05 at step 0); BOS value ratio at the end 0.32 / 0.33 / 0.29 / 0.23
-// (about 1 at step 0).
+// test averages the last four analyses. That mean moves with the last bits of the arithmetic: seeds
+// 0 / 1 / 2 / 3 gave 0.35 / 0.33 / 0.31 / 0.33 on one build and 0.18 / 0.27 / 0.25 / 0.28 on the
+// next (vectorised softmax backward), from 0.06 at step 0; so the bar is 2x the start and 0.12.
+// Trigger queries on the token before them, same mean: 0.89-0.94 (0.05 at step 0); BOS value ratio
+// at the end 0.21-0.38 (about 1 at step 0).
 // With the gradient of the attention scores set to zero (a hand edit of ops/attention.cpp, tried
-// on the first version of this test and again on this one) the sink score ended at 0.060 / 0.061,
-// the copy score at 0.049 and the test failed.
+// on each version of this test) the sink score ended at 0.060 / 0.061, the copy score at 0.049 and
+// the test failed.
 TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   const auto r = run_sinklab("train " + config("bigram-backcopy.yaml") +
                                  " --name control --set data.context=64 --set model.d_ff=256 --set train.steps=400"
@@ -63,8 +64,8 @@ TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   const double sink0 = start.at("no_attention").at("sink_score")[0][0], sink1 = late_mean("no_attention", "sink_score");
   const double copy0 = start.at("needs_attention").at("prev_score")[0][0], copy1 = late_mean("needs_attention", "prev_score");
   EXPECT_LT(sink0, 0.1);
-  EXPECT_GT(sink1, 0.2) << "BOS attention of the queries that need none rose from " << sink0;
-  EXPECT_GT(sink1, 3 * sink0);
+  EXPECT_GT(sink1, 0.12) << "BOS attention of the queries that need none rose from " << sink0;
+  EXPECT_GT(sink1, 2 * sink0);
   EXPECT_LT(copy0, 0.1);
   EXPECT_GT(copy1, 0.7) << "trigger queries attend to the token to copy";
   EXPECT_LT(records.back().at("first_value_ratio")[0][0].get<double>(), 0.6) << "BOS writes little: a nop sink";

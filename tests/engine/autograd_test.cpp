@@ -86,5 +86,25 @@ TEST(Autograd, GradientThroughViewsOfOneTensor) {
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{2, 6, 4, 8}));
 }
 
+// Gradients are kept without a copy only when nothing else can see them: a caller's seed, or one
+// tensor handed to several inputs, must not become (or be summed into as) a .grad.
+TEST(Autograd, LeafGradientsNeverAliasOtherTensors) {
+  Tensor w = param({1, 2, 3, 4}, {2, 2});
+  Tensor seed = Tensor::from_vector<double>({1, 1, 1, 1}, {4});
+  backward(ops::reshape(w, {4}), seed);  // reshape's backward returns a view of the seed
+  copy_into(seed, Tensor::full({4}, 5.0, DType::f64));
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{1, 1, 1, 1}));
+
+  Tensor a = param({1, 2}, {2}), b = param({3, 4}, {2});
+  backward(ops::sum(ops::add(a, b) * 3.0));  // add hands one gradient tensor to both inputs
+  EXPECT_EQ(a.grad().to_vector<double>(), (std::vector<double>{3, 3}));
+  EXPECT_EQ(b.grad().to_vector<double>(), (std::vector<double>{3, 3}));
+  EXPECT_NE(a.grad().raw_data(), b.grad().raw_data());
+
+  Tensor x = param({2.0, 5.0}, {2});
+  backward(ops::sum(ops::add(x, x) + x));  // three contributions, two of them the same tensor
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3, 3}));
+}
+
 }  // namespace
 }  // namespace sinklab

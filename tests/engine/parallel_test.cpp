@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "engine/rng.h"
 #include "ops/ops.h"
 
@@ -34,6 +36,47 @@ TEST(Parallel, ThreadCountIsSettableAndRunsAreReproducible) {
   EXPECT_EQ(two_a, two_b);  // bit-identical at a fixed thread count
   ASSERT_EQ(one.size(), two_a.size());
   for (std::size_t i = 0; i < one.size(); ++i) ASSERT_NEAR(one[i], two_a[i], 1e-4 * (1 + std::abs(one[i])));
+}
+
+// A contiguous tensor is one long row and a column slice a few long ones: both are cut into pieces
+// for the threads. Every element must still be computed once, from the right operands.
+TEST(Parallel, ElementwiseLoopsSplitLongRowsAcrossThreads) {
+  const int original = num_threads();
+  set_num_threads(2);
+  Rng rng(3);
+  const Tensor a = randn({100003}, rng), b = randn({100003}, rng);
+  const Tensor wide = randn({3, 60000}, rng), part = ops::slice(wide, 1, 7, 50008);
+  const Tensor sum = ops::add(a, b), copy = ops::contiguous(part), acc = a.clone();
+  add_into(acc, b);
+  set_num_threads(original);
+  const auto va = a.to_vector<float>(), vb = b.to_vector<float>(), vs = sum.to_vector<float>(), vacc = acc.to_vector<float>();
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    ASSERT_EQ(vs[i], va[i] + vb[i]) << "add at " << i;
+    ASSERT_EQ(vacc[i], va[i] + vb[i]) << "add_into at " << i;
+  }
+  const auto vw = wide.to_vector<float>(), vc = copy.to_vector<float>();
+  ASSERT_EQ(copy.shape(), (Shape{3, 50001}));
+  for (std::int64_t r = 0; r < 3; ++r)
+    for (std::int64_t c = 0; c < 50001; ++c) ASSERT_EQ(vc[r * 50001 + c], vw[r * 60000 + c + 7]) << r << "," << c;
+}
+
+TEST(Parallel, PiecesCoverEveryArrayInOrderAndEachPieceRunsOnce) {
+  const auto pieces = pieces_of({5, 0, 3}, 2);
+  ASSERT_EQ(pieces.size(), 5u);
+  const std::vector<std::array<std::int64_t, 3>> want{{0, 0, 2}, {0, 2, 2}, {0, 4, 1}, {2, 0, 2}, {2, 2, 1}};
+  for (std::size_t i = 0; i < pieces.size(); ++i)
+    EXPECT_EQ((std::array<std::int64_t, 3>{static_cast<std::int64_t>(pieces[i].array), pieces[i].start, pieces[i].length}), want[i]);
+  EXPECT_THROW(pieces_of({4}, 0), Error);
+
+  const int original = num_threads();
+  set_num_threads(2);
+  std::vector<std::vector<int>> hits{std::vector<int>(70000), std::vector<int>(3), std::vector<int>(40000)};
+  for_each_piece(pieces_of({70000, 3, 40000}, 4096), [&](std::size_t, const Piece& p) {
+    for (std::int64_t i = p.start; i < p.start + p.length; ++i) ++hits[p.array][static_cast<std::size_t>(i)];
+  });
+  set_num_threads(original);
+  for (const auto& h : hits)
+    for (int n : h) ASSERT_EQ(n, 1);
 }
 
 }  // namespace

@@ -81,5 +81,15 @@ TEST(Tensor, ErrorsNameTheOpAndShapes) {
   EXPECT_THROW(Tensor::zeros({2}, DType::i32).set_requires_grad(), Error);
 }
 
+TEST(Tensor, SumOfReadsAnyStridesAndWritesANewTensor) {
+  const Tensor a = Tensor::from_vector<double>({1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor bt = ops::transpose(Tensor::from_vector<double>({10, 40, 20, 50, 30, 60}, {3, 2}), 0, 1);
+  const Tensor s = sum_of(a, bt);
+  EXPECT_TRUE(s.is_contiguous());
+  EXPECT_EQ(s.to_vector<double>(), (std::vector<double>{11, 22, 33, 44, 55, 66}));
+  EXPECT_EQ(a.to_vector<double>(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_THROW(sum_of(a, Tensor::zeros({3, 2}, DType::f64)), Error);
+}
+
 }  // namespace
 }  // namespace sinklab

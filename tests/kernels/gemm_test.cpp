@@ -49,6 +49,34 @@ TEST(Gemm, AccumulateAddsIntoTheOutput) {
   }
 }
 
+// Per-head products read straight from (B, T, H, D) buffers and written into one: the batch is
+// nested (sequence, head), and operands nested or flat must agree, in both dtypes.
+TEST(Gemm, NestedBatchesAndStridedOutput) {
+  const std::int64_t B = 2, H = 3, T = 5, D = 4;
+  for (DType dt : {DType::f32, DType::f64}) {
+    Rng rng(14);
+    const Tensor qbuf = randn({B, T, H, D}, rng, 1.0, dt), kbuf = randn({B, T, H, D}, rng, 1.0, dt);
+    const Tensor flat = randn({B, H, T, D}, rng, 1.0, dt);
+    const Tensor q = ops::permute(qbuf, {0, 2, 1, 3}), k = ops::permute(kbuf, {0, 2, 1, 3});
+    const kernels::MatrixView vq{qbuf.raw_data(), B * H, T, D, D, H * D, 1, H, T * H * D};
+    const kernels::MatrixView vkt{kbuf.raw_data(), B * H, D, T, D, 1, H * D, H, T * H * D};
+    const kernels::MatrixView vflat{flat.raw_data(), B * H, T, D, T * D, D, 1};
+    Tensor c = Tensor::zeros({B, T, H, T}, dt);  // (sequence, row, head, col)
+    const kernels::OutputView out{c.raw_data(), T, H * T, H, T * H * T};
+    const auto check = [&](const Tensor& want) {
+      const auto got = ops::permute(c, {0, 2, 1, 3}).to(DType::f64).to_vector<double>();
+      const auto ref = want.to_vector<double>();
+      ASSERT_EQ(got.size(), ref.size());
+      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], ref[i], 1e-4 * (1 + std::abs(ref[i]))) << dtype_name(dt) << " " << i;
+    };
+    kernels::gemm(dt, vq, vkt, out);
+    check(testing::reference_matmul(q, ops::transpose(k, -1, -2)));
+    kernels::gemm(dt, vflat, vkt, out);
+    check(testing::reference_matmul(flat, ops::transpose(k, -1, -2)));
+    EXPECT_THROW(kernels::gemm(dt, vq, {kbuf.raw_data(), B * H, D, T, D, 1, H * D, 2, T * H * D}, out), Error);
+  }
+}
+
 TEST(Gemm, Fp64PathMatchesReference) {
   Rng rng(13);
   Tensor a = ops::transpose(randn({6, 4}, rng, 1.0, DType::f64), 0, 1), b = randn({6, 5}, rng, 1.0, DType::f64);

@@ -82,12 +82,32 @@ TEST_P(VectorMath, ExpRowsMatchStdExp) {
   EXPECT_NEAR(log_sum_exp(x.data(), m, n), std::log(sum) + m, 1e-5);
   std::vector<float> y = x;
   EXPECT_NEAR(exp_shifted(y.data(), m, y.data(), n), sum, 1e-5 * sum) << "in place";
-  std::vector<float> z(x.size());
-  scaled_exp(x.data(), m, 0.5f, z.data(), n);
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    EXPECT_NEAR(y[i], std::exp(double(x[i]) - m), 2e-7);
-    EXPECT_NEAR(z[i], 0.5 * std::exp(double(x[i]) - m), 1e-7);
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(y[i], std::exp(double(x[i]) - m), 2e-7);
+  for (const float in_scale : {0.5f, -0.5f}) {  // out = 0.25 softmax(in_scale x), in place and not
+    double s = 0, top = -1e30;
+    for (float v : x) top = std::max(top, double(in_scale) * v);
+    for (float v : x) s += std::exp(in_scale * double(v) - top);
+    std::vector<float> z(x.size()), w = x;
+    EXPECT_NEAR(softmax_row(x.data(), z.data(), n, in_scale, 0.25f), std::log(s) + top, 1e-5) << in_scale;
+    EXPECT_NEAR(softmax_row(w.data(), w.data(), n, in_scale, 0.25f), std::log(s) + top, 1e-5) << in_scale;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double want = 0.25 * std::exp(in_scale * double(x[i]) - top) / s;
+      EXPECT_NEAR(z[i], want, 1e-7 + 1e-5 * want) << i;
+      EXPECT_NEAR(w[i], want, 1e-7 + 1e-5 * want) << i;
+    }
   }
+}
+
+TEST_P(VectorMath, SoftmaxRowBackwardMatchesTheScalarFormula) {
+  const std::int64_t n = 77;
+  const auto p = samples(n, 1.0), d0 = samples(n, 2.0);
+  std::vector<float> d = d0;
+  const auto [dot, mass] = softmax_row_backward(p.data(), d.data(), 0.25f, n);
+  double want_dot = 0, want_mass = 0;
+  for (std::int64_t i = 0; i < n; ++i) want_dot += double(d0[i]) * p[i], want_mass += p[i];
+  EXPECT_NEAR(dot, want_dot, 1e-5 * (1 + std::abs(want_dot)));
+  EXPECT_NEAR(mass, want_mass, 1e-5 * (1 + std::abs(want_mass)));
+  for (std::int64_t i = 0; i < n; ++i) EXPECT_NEAR(d[i], 0.25 * p[i] * (d0[i] - want_dot), 1e-5) << i;
 }
 
 TEST_P(VectorMath, NormRowsMatchTheScalarFormulas) {
