@@ -60,8 +60,8 @@ void BM_linear(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// ops::linear backward: the input gradient g (M, N) times weight (N, K), and the weight gradient
-// g^T (N, M) times x (M, K), whose reduction runs over the M tokens.
+// The two products of ops::linear's backward, through ops::matmul: the input gradient g (M, N)
+// times weight (N, K), and the weight gradient g^T (N, M) times x (M, K), reduced over M tokens.
 void BM_linear_backward(benchmark::State& state) {
   const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   Rng rng(1);

@@ -51,8 +51,13 @@ std::vector<std::shared_ptr<TensorImpl>> topological_order(const Tensor& root) {
 
 Tensor contiguous_copy_if_needed(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
 
-// True when no other handle or view can see t's data, so it may be summed into or kept as it is.
-bool sole_owner(const Tensor& t) { return t.impl_ptr().use_count() == 1 && t.storage().use_count() == 1; }
+// True when t is the only handle on its whole buffer, laid out plainly: it may be summed into or
+// kept as a .grad. (A zero-stride view, as sum's backward returns, must not be summed into: its
+// elements share memory. A view of part of a buffer would keep the whole buffer alive.)
+bool sole_owner(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.storage().use_count() == 1 && t.is_contiguous() && t.offset() == 0 &&
+         static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()) == t.storage()->bytes();
+}
 
 void accumulate(std::unordered_map<TensorImpl*, Tensor>& grads, TensorImpl* key, const Tensor& g) {
   auto [it, inserted] = grads.try_emplace(key, g);

@@ -22,8 +22,9 @@ std::vector<Piece> pieces_of(const std::vector<std::int64_t>& sizes, std::int64_
 
 // body(index, piece) for every piece, in one parallel loop: many small arrays (a model's
 // parameters) share the threads without a fork and join each. Pieces are handed out as threads
-// free up (a static split of the index range would give one thread the big pieces of the
-// embeddings and the other the biases); bodies that reduce must store per-piece results.
+// free up: a static split balances piece counts, not elements (the embedding's full pieces would
+// go to one thread, the layers' small biases to the other). Bodies that reduce must store
+// per-piece results.
 template <class Body>
 void for_each_piece(const std::vector<Piece>& pieces, Body&& body) {
   std::int64_t work = 0;

@@ -46,7 +46,7 @@ void for_each_row(const Shape& shape_in, const std::array<const Shape*, N>& stri
   for (std::size_t k = 0; k < N; ++k) inc[k] = st[k][rank - 1];
   const std::int64_t rows = numel(shape) / inner;
   // Work is split into blocks of whole rows; when there are few long rows (a contiguous tensor is
-  // one row) each row is also cut into pieces, so both threads get a share. Every element is still
+  // one row) each row is also cut into pieces, so every thread gets a share. Every element is still
   // computed by the same body, so results do not depend on the split.
   constexpr std::int64_t max_blocks = 256, min_piece = 4096;
   const std::int64_t pieces = rows >= max_blocks ? 1 : std::clamp<std::int64_t>(inner / min_piece, 1, max_blocks / rows);

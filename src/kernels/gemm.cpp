@@ -57,7 +57,7 @@ dnnl::memory::desc describe(const OutputView& c, std::int64_t batch, std::int64_
 void gemm_onednn(const MatrixView& a, const MatrixView& b, const OutputView& c, bool accumulate, const void* bias) {
   auto& dnn = onednn();
   const std::int64_t batch = std::max(a.batch, b.batch);
-  const std::int64_t inner = std::max({a.inner, b.inner, c.inner});
+  const std::int64_t inner = std::max({a.batch == 1 ? 0 : a.inner, b.batch == 1 ? 0 : b.inner, c.inner});
   const Key key{a.batch,      b.batch,      a.rows,         a.cols,         b.cols,         a.batch_stride, a.row_stride,
                 a.col_stride, a.inner,      a.outer_stride, b.batch_stride, b.row_stride,   b.col_stride,   b.inner,
                 b.outer_stride, c.batch_stride, c.row_stride, c.inner,      c.outer_stride, accumulate,     bias != nullptr};
@@ -117,8 +117,10 @@ void gemm_eigen(const MatrixView& a, const MatrixView& b, const OutputView& c, b
 // oneDNN's BLAS-style entry point is safe to call from several threads at once and, inside a
 // parallel region, does not start threads of its own.
 void sgemm_on_this_thread(const MatrixView& a, const MatrixView& b, float* c, bool accumulate) {
+  // BLAS wants the leading dimension at least the row length even where it is never stepped (one
+  // row, or one column).
   const auto layout = [](const MatrixView& m) {
-    return m.col_stride == 1 ? std::pair{'N', m.row_stride} : std::pair{'T', m.col_stride};
+    return m.col_stride == 1 ? std::pair{'N', std::max(m.row_stride, m.cols)} : std::pair{'T', std::max(m.col_stride, m.rows)};
   };
   const auto [ta, lda] = layout(a);
   const auto [tb, ldb] = layout(b);
@@ -144,8 +146,10 @@ void gemm(DType dtype, const MatrixView& a, const MatrixView& b, const OutputVie
   if (a.cols != b.rows) fail("gemm: inner dimensions differ ({}x{} times {}x{})", a.rows, a.cols, b.rows, b.cols);
   if (a.batch != b.batch && a.batch != 1 && b.batch != 1)
     fail("gemm: batch sizes {} and {} do not broadcast", a.batch, b.batch);
-  const std::int64_t batch = std::max(a.batch, b.batch), inner = std::max({a.inner, b.inner, c.inner});
-  for (const std::int64_t own : {a.inner, b.inner, c.inner})
+  const std::int64_t batch = std::max(a.batch, b.batch);
+  const std::int64_t a_inner = a.batch == 1 ? 0 : a.inner, b_inner = b.batch == 1 ? 0 : b.inner;  // a broadcast matrix has no nesting
+  const std::int64_t inner = std::max({a_inner, b_inner, c.inner});
+  for (const std::int64_t own : {a_inner, b_inner, c.inner})
     if (own < 0 || (own > 0 && (own != inner || batch % own != 0)))
       fail("gemm: a batch of {} cannot be nested as groups of {} and {}", batch, own, inner);
   if (a.rows == 0 || b.cols == 0) return;

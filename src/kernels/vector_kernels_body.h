@@ -168,16 +168,16 @@ SINKLAB_FLAT void adamw_update(float* __restrict p, const float* __restrict g, f
 
 #undef SINKLAB_FLAT
 
-constexpr VectorKernels<float> table_f32{gelu_tanh<float>,     gelu_tanh_backward<float>,     silu<float>,
-                                     silu_backward<float>, sigmoid<float>,                sigmoid_backward<float>,
-                                     max_of<float>,        exp_shifted<float>,
-                                     log_sum_exp<float>,   softmax_row<float>, softmax_row_backward<float>, normalize_row<float>,          normalize_row_backward<float>,
-                                     sum_squares,          adamw_update};
-constexpr VectorKernels<double> table_f64{gelu_tanh<double>,     gelu_tanh_backward<double>,     silu<double>,
-                                      silu_backward<double>, sigmoid<double>,                sigmoid_backward<double>,
-                                      max_of<double>,        exp_shifted<double>,
-                                      log_sum_exp<double>,   softmax_row<double>, softmax_row_backward<double>, normalize_row<double>,          normalize_row_backward<double>,
-                                      nullptr,               nullptr};
+constexpr VectorKernels<float> table_f32{
+    gelu_tanh<float>, gelu_tanh_backward<float>, silu<float>,          silu_backward<float>,
+    sigmoid<float>,   sigmoid_backward<float>,   max_of<float>,        exp_shifted<float>,
+    log_sum_exp<float>, softmax_row<float>,      softmax_row_backward<float>, normalize_row<float>,
+    normalize_row_backward<float>, sum_squares,  adamw_update};
+constexpr VectorKernels<double> table_f64{
+    gelu_tanh<double>, gelu_tanh_backward<double>, silu<double>,          silu_backward<double>,
+    sigmoid<double>,   sigmoid_backward<double>,   max_of<double>,        exp_shifted<double>,
+    log_sum_exp<double>, softmax_row<double>,      softmax_row_backward<double>, normalize_row<double>,
+    normalize_row_backward<double>, nullptr,       nullptr};
 
 }  // namespace
 

@@ -27,9 +27,10 @@ struct AttentionResult {
 
 // q, k, v: (..., H, T, d_head) with equal shapes, e.g. (B, H, T, d_head). sink_logits: optional
 // (H,) logits of a zero-value sink column (softmax only); differentiable.
-// Any strides with unit-stride rows are read in place, so per-head views of (B, T, H, d_head)
-// projections (permute(reshape(x W^T, (B, T, H, d)), (0, 2, 1, 3))) need no copy; the output and
-// the gradients of q, k, v are such views too, over (..., T, H, d_head) buffers.
+// Inputs with unit-stride rows whose leading dims (before H) walk as one stride are read in place
+// (others are copied), so per-head views of (B, T, H, d_head) projections
+// (permute(reshape(x W^T, (B, T, H, d)), (0, 2, 1, 3))) need no copy; the output and the gradients
+// of q, k, v are such views too, over (..., T, H, d_head) buffers.
 AttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options = {},
                                  const Tensor& sink_logits = Tensor());
 

@@ -6,6 +6,7 @@
 #include "kernels/vector_math.h"
 #include "ops/elementwise.h"
 #include "ops/map.h"
+#include "ops/targets.h"
 
 namespace sinklab::ops {
 
@@ -20,8 +21,8 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, std::int
   const std::int32_t* pt = targets.data<std::int32_t>();
   const std::int64_t count = detail::count_targets(targets, V, ignore_index, "cross_entropy");
   // When a backward will follow, the gradient of the mean loss, (softmax - onehot) / count, is
-  // written during the forward while each row is still in cache: one pass over the logits instead
-  // of three (max, log-sum-exp, then the backward's exp). The backward only scales it by g.
+  // written during the forward while each row is still in cache, with one exp per logit (the
+  // log-sum-exp and the backward's softmax used to take one each). The backward only scales it by g.
   const bool with_grad = grad_enabled() && logits_in.requires_grad();
   Tensor grad = with_grad ? Tensor::empty(logits.shape(), logits.dtype()) : Tensor();
   Tensor loss = dispatch_float(logits.dtype(), "cross_entropy", [&]<class T>() {

@@ -3,13 +3,14 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
+#include <exception>
 
 #include "engine/autograd.h"
 #include "kernels/gemm.h"
 #include "kernels/vector_math.h"
 #include "ops/elementwise.h"
 #include "ops/map.h"
+#include "ops/targets.h"
 
 namespace sinklab::ops {
 namespace {
@@ -19,15 +20,15 @@ namespace {
 constexpr std::int64_t block_rows = 128;
 
 struct Sizes {
-  std::int64_t rows, C, V, count;
+  std::int64_t C, V, count;
 };
 
 // One block of rows [r0, r1): the logits into `logits`, each row's loss into row_loss, and, with
 // gradients, (softmax - onehot) * scale in place of the logits, then the block's share of dx
-// (written) and of dW (accumulated into gw).
+// (written) and of dW (written, or added into gw with accumulate).
 template <class T>
 void run_block(const T* x, const T* w, const std::int32_t* targets, std::int32_t ignore_index, const Sizes& s,
-               std::int64_t r0, std::int64_t r1, T* logits, double* row_loss, T* gx, T* gw) {
+               std::int64_t r0, std::int64_t r1, T* logits, double* row_loss, T* gx, T* gw, bool accumulate) {
   const std::int64_t n = r1 - r0, C = s.C, V = s.V;
   const DType dt = dtype_of<T>();
   const kernels::MatrixView xs{x + r0 * C, 1, n, C, 0, C, 1};
@@ -52,7 +53,7 @@ void run_block(const T* x, const T* w, const std::int32_t* targets, std::int32_t
   if (!with_grad) return;
   const kernels::MatrixView d{logits, 1, n, V, 0, V, 1};
   if (gx != nullptr) kernels::gemm_on_this_thread(dt, d, {w, 1, V, C, 0, C, 1}, gx + r0 * C);    // D · W
-  if (gw != nullptr) kernels::gemm_on_this_thread(dt, {logits, 1, V, n, 0, 1, V}, xs, gw, true);  // Dᵀ · x
+  if (gw != nullptr) kernels::gemm_on_this_thread(dt, {logits, 1, V, n, 0, 1, V}, xs, gw, accumulate);  // Dᵀ · x
 }
 
 }  // namespace
@@ -73,32 +74,44 @@ Tensor linear_cross_entropy(const Tensor& x_in, const Tensor& weight_in, const T
   const std::int32_t* pt = targets.data<std::int32_t>();
   const std::int64_t count = detail::count_targets(targets, V, ignore_index, "linear_cross_entropy");
   const bool want_gx = grad_enabled() && x_in.requires_grad(), want_gw = grad_enabled() && weight_in.requires_grad();
-  const Sizes sizes{rows, C, V, count};
+  const Sizes sizes{C, V, count};
+  // The rows are split into `parts` contiguous runs of blocks, one per thread, each with its own
+  // logits block and dW sum. Parts are capped so that their dW sums take no more memory than the
+  // (rows, V) logits they replace.
   const std::int64_t blocks = (rows + block_rows - 1) / block_rows;
-  const int threads = parallel_worthwhile(rows * V * C) ? static_cast<int>(std::min<std::int64_t>(omp_get_max_threads(), blocks)) : 1;
+  const std::int64_t parts = parallel_worthwhile(rows * V * C) ? std::min<std::int64_t>({omp_get_max_threads(), blocks, std::max<std::int64_t>(1, rows / C)}) : 1;
   Tensor gx = want_gx ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
-  std::vector<Tensor> gw_parts, logits;  // one per thread: the logits block, and its dW sum
-  for (int t = 0; t < threads; ++t) {
+  std::vector<Tensor> gw_parts, logits;
+  for (std::int64_t p = 0; p < parts; ++p) {
     logits.push_back(Tensor::empty({block_rows, V}, x.dtype()));
-    if (want_gw) gw_parts.push_back(Tensor::zeros({V, C}, x.dtype()));
+    if (want_gw) gw_parts.push_back(Tensor::empty({V, C}, x.dtype()));
   }
   std::vector<double> row_loss(static_cast<std::size_t>(rows), 0.0);
+  std::exception_ptr error;  // an exception must not leave the parallel region
   dispatch_float(x.dtype(), "linear_cross_entropy", [&]<class T>() {
-#pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num();
-      T* buffer = logits[static_cast<std::size_t>(t)].data<T>();
-      T* gw = want_gw ? gw_parts[static_cast<std::size_t>(t)].data<T>() : nullptr;
-#pragma omp for schedule(static)
-      for (std::int64_t b = 0; b < blocks; ++b)
-        run_block<T>(x.data<T>(), w.data<T>(), pt, ignore_index, sizes, b * block_rows,
-                     std::min(rows, (b + 1) * block_rows), buffer, row_loss.data(), want_gx ? gx.data<T>() : nullptr, gw);
+    const T *px = x.data<T>(), *pw = w.data<T>();
+    T* pgx = want_gx ? gx.data<T>() : nullptr;
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(parts))
+    for (std::int64_t p = 0; p < parts; ++p) {
+      try {
+        T* buffer = logits[static_cast<std::size_t>(p)].data<T>();
+        T* gw = want_gw ? gw_parts[static_cast<std::size_t>(p)].data<T>() : nullptr;
+        const std::int64_t first = blocks * p / parts, last = blocks * (p + 1) / parts;
+        for (std::int64_t b = first; b < last; ++b)
+          run_block<T>(px, pw, pt, ignore_index, sizes, b * block_rows, std::min(rows, (b + 1) * block_rows), buffer,
+                       row_loss.data(), pgx, gw, b > first);
+      } catch (...) {
+#pragma omp critical(linear_cross_entropy_error)
+        if (!error) error = std::current_exception();
+      }
     }
   });
+  if (error) std::rethrow_exception(error);
   Tensor gw;
-  if (want_gw) {
+  if (want_gw && blocks == 0) gw = Tensor::zeros({V, C}, x.dtype());  // no rows: no part wrote its sum
+  else if (want_gw) {
     gw = gw_parts[0];
-    for (std::size_t t = 1; t < gw_parts.size(); ++t) add_into(gw, gw_parts[t]);  // in thread order: reproducible
+    for (std::size_t p = 1; p < gw_parts.size(); ++p) add_into(gw, gw_parts[p]);  // in part order: reproducible at a thread count
   }
   double total = 0;  // summed in row order
   for (double v : row_loss) total += v;

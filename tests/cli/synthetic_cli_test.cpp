@@ -39,14 +39,15 @@ std::string config(const std::string& name) { return std::string(SINKLAB_SOURCE_
 // The shipped control, shortened: context 64, a smaller MLP, 400 steps with the shipped cosine
 // schedule (lr 1e-2 to 1e-3), analysed every 25 steps. BOS attention of the queries that need none
 // wobbles while the lr is high (0.83 then 0.14 at a constant 1e-2) and settles as it decays, so the
-// test averages the last four analyses. That mean moves with the last bits of the arithmetic: seeds
-// 0 / 1 / 2 / 3 gave 0.35 / 0.33 / 0.31 / 0.33 on one build and 0.18 / 0.27 / 0.25 / 0.28 on the
-// next (vectorised softmax backward), from 0.06 at step 0; so the bar is 2x the start and 0.12.
-// Trigger queries on the token before them, same mean: 0.89-0.94 (0.05 at step 0); BOS value ratio
-// at the end 0.21-0.38 (about 1 at step 0).
+// test averages the last eight analyses (steps 225-400). Where it settles is chaotic: last-bit
+// changes to the arithmetic (the loss gradient's summation order) leave the loss identical for
+// 50 steps and then move it. Measured on one build, seeds 0-7: 0.19 / 0.28 / 0.19 / 0.16 / 0.37 /
+// 0.21 / 0.25 / 0.23 (0.06 at step 0); so the bar is 2x the start and 0.12. Trigger queries on the
+// token before them, last four: 0.89-0.93 (0.05 at step 0); BOS value ratio at the end 0.14-0.34
+// (about 1 at step 0).
 // With the gradient of the attention scores set to zero (a hand edit of ops/attention.cpp, tried
-// on each version of this test) the sink score ended at 0.060 / 0.061, the copy score at 0.049 and
-// the test failed.
+// on each version of this test) the sink score stayed at 0.061, the copy score at 0.049 and the
+// test failed.
 TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   const auto r = run_sinklab("train " + config("bigram-backcopy.yaml") +
                                  " --name control --set data.context=64 --set model.d_ff=256 --set train.steps=400"
@@ -55,14 +56,14 @@ TEST_F(SyntheticCli, BigramBackcopyControlLearnsTheCopyHeadAndTheSink) {
   ASSERT_EQ(r.code, 0) << r.output;
   const auto records = analyses("control");
   ASSERT_EQ(records.size(), 17u);
-  auto late_mean = [&](const char* cls, const char* key) {
+  auto late_mean = [&](const char* cls, const char* key, std::size_t last) {
     double s = 0;
-    for (std::size_t i = records.size() - 4; i < records.size(); ++i) s += records[i].at("by_class").at(cls).at(key)[0][0].get<double>();
-    return s / 4;
+    for (std::size_t i = records.size() - last; i < records.size(); ++i) s += records[i].at("by_class").at(cls).at(key)[0][0].get<double>();
+    return s / static_cast<double>(last);
   };
   const json& start = records.front().at("by_class");
-  const double sink0 = start.at("no_attention").at("sink_score")[0][0], sink1 = late_mean("no_attention", "sink_score");
-  const double copy0 = start.at("needs_attention").at("prev_score")[0][0], copy1 = late_mean("needs_attention", "prev_score");
+  const double sink0 = start.at("no_attention").at("sink_score")[0][0], sink1 = late_mean("no_attention", "sink_score", 8);
+  const double copy0 = start.at("needs_attention").at("prev_score")[0][0], copy1 = late_mean("needs_attention", "prev_score", 4);
   EXPECT_LT(sink0, 0.1);
   EXPECT_GT(sink1, 0.12) << "BOS attention of the queries that need none rose from " << sink0;
   EXPECT_GT(sink1, 2 * sink0);

@@ -104,6 +104,13 @@ TEST(Autograd, LeafGradientsNeverAliasOtherTensors) {
   Tensor x = param({2.0, 5.0}, {2});
   backward(ops::sum(ops::add(x, x) + x));  // three contributions, two of them the same tensor
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3, 3}));
+
+  // mean's backward hands back a zero-stride view; when it arrives first, the next gradient must
+  // not be summed into it in place (all four elements would become one).
+  Tensor y = param({1, 2, 3, 4}, {4});
+  Tensor h = y * 1.0;
+  backward(ops::sum(h * h) + ops::mean(h));
+  EXPECT_EQ(y.grad().to_vector<double>(), (std::vector<double>{2.25, 4.25, 6.25, 8.25}));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "engine/rng.h"
 #include "ops/matmul.h"
 #include "ops/shape_ops.h"
@@ -75,6 +77,26 @@ TEST(Gemm, NestedBatchesAndStridedOutput) {
     check(testing::reference_matmul(flat, ops::transpose(k, -1, -2)));
     EXPECT_THROW(kernels::gemm(dt, vq, {kbuf.raw_data(), B * H, D, T, D, 1, H * D, 2, T * H * D}, out), Error);
   }
+}
+
+// The single-threaded product used inside parallel loops: every transpose, accumulation, and
+// the one-row / one-column shapes whose leading dimension BLAS checks, in both dtypes.
+TEST(Gemm, OnThisThreadMatchesReference) {
+  for (DType dt : {DType::f32, DType::f64})
+    for (const auto& [M, K, N] : {std::array<std::int64_t, 3>{7, 5, 6}, {1, 5, 6}, {7, 1, 6}, {7, 5, 1}})
+      for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+          Rng rng(15);
+          const Tensor a = ta ? ops::transpose(randn({K, M}, rng, 1.0, dt), 0, 1) : randn({M, K}, rng, 1.0, dt);
+          const Tensor b = tb ? ops::transpose(randn({N, K}, rng, 1.0, dt), 0, 1) : randn({K, N}, rng, 1.0, dt);
+          const kernels::MatrixView va{a.raw_data(), 1, M, K, 0, a.strides()[0], a.strides()[1]};
+          const kernels::MatrixView vb{b.raw_data(), 1, K, N, 0, b.strides()[0], b.strides()[1]};
+          Tensor c = Tensor::full({M, N}, 1.0, dt);
+          kernels::gemm_on_this_thread(dt, va, vb, c.raw_data(), true);
+          const auto got = c.to(DType::f64).to_vector<double>(), want = testing::reference_matmul(a, b).to_vector<double>();
+          for (std::size_t i = 0; i < got.size(); ++i)
+            ASSERT_NEAR(got[i], want[i] + 1.0, 1e-4) << dtype_name(dt) << " " << M << "x" << K << "x" << N << " " << ta << tb;
+        }
 }
 
 TEST(Gemm, Fp64PathMatchesReference) {

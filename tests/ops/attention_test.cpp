@@ -52,6 +52,10 @@ TEST(Attention, ReadsAndWritesPerHeadViewsOfTokenMajorBuffers) {
   expect_gradcheck("causal_attention",
                    [&](const Inputs& in) { return ops::causal_attention(as_heads(in[0]), as_heads(in[1]), as_heads(in[2])).out; },
                    {q, k, v});
+  Tensor sink = random_input({3}, rng);
+  expect_gradcheck("causal_attention", [&](const Inputs& in) {
+    return ops::causal_attention(as_heads(in[0]), as_heads(in[1]), as_heads(in[2]), {}, in[3]).out;
+  }, {q, k, v, sink});
   Tensor out = ops::causal_attention(as_heads(q), as_heads(k), as_heads(v)).out;
   EXPECT_TRUE(as_heads(out).is_contiguous());  // (B, T, H, D) memory
 
@@ -62,7 +66,9 @@ TEST(Attention, ReadsAndWritesPerHeadViewsOfTokenMajorBuffers) {
     for (int i = 0; i < 3; ++i) xs.push_back(randn({2, 9, 3, 8}, r).set_requires_grad());
     const auto prep = [&](const Tensor& x) { return views ? as_heads(x) : ops::contiguous(as_heads(x)); };
     const Tensor y = ops::causal_attention(prep(xs[0]), prep(xs[1]), prep(xs[2])).out;
-    backward(ops::sum(y * y));
+    // Through permute, as in the model: the gradient reaches attention as a strided view.
+    const Tensor merged = ops::permute(y, {0, 2, 1, 3}), weights = randn(merged.shape(), r);
+    backward(ops::sum(merged * merged * weights));
     std::vector<std::vector<float>> got{y.to_vector<float>()};
     for (const auto& x : xs) got.push_back(x.grad().to_vector<float>());
     return got;

@@ -53,6 +53,49 @@ TEST(LinearCrossEntropy, MatchesLinearThenCrossEntropyOverManyBlocks) {
   }
 }
 
+// Degenerate and partial cases, each against linear then cross_entropy on two threads: every
+// target ignored, an ignore_index inside [0, V), one feature, one class, no rows, and only the
+// weight needing a gradient.
+TEST(LinearCrossEntropy, EdgeCasesMatchTheTwoOps) {
+  const int original = num_threads();
+  set_num_threads(2);
+  struct Case {
+    std::int64_t rows, C, V;
+    std::int32_t ignore_index;
+    bool all_ignored, x_grad;
+  };
+  for (const Case& c : {Case{300, 8, 50, -100, true, true}, Case{300, 8, 50, 3, false, true}, Case{8192, 1, 5, -100, false, true},
+                        Case{8192, 4, 1, -100, false, true}, Case{0, 8, 50, -100, false, true}, Case{300, 8, 50, -100, false, false}}) {
+    std::vector<std::int32_t> t(static_cast<std::size_t>(c.rows));
+    for (std::int64_t i = 0; i < c.rows; ++i) t[i] = c.all_ignored ? c.ignore_index : static_cast<std::int32_t>((i * 7) % c.V);
+    const Tensor targets = Tensor::from_vector<std::int32_t>(t, {c.rows});
+    const auto run = [&](bool fused) {
+      Rng r(65);
+      Tensor x = randn({c.rows, c.C}, r), w = randn({c.V, c.C}, r);
+      if (c.x_grad) x.set_requires_grad();
+      w.set_requires_grad();
+      const Tensor loss = fused ? ops::linear_cross_entropy(x, w, targets, c.ignore_index)
+                                : ops::cross_entropy(ops::linear(x, w), targets, c.ignore_index);
+      backward(loss);
+      std::vector<std::vector<float>> out{{static_cast<float>(loss.item())}, w.grad().to_vector<float>()};
+      if (c.x_grad) out.push_back(x.grad().to_vector<float>());
+      return out;
+    };
+    const auto fused = run(true), plain = run(false);
+    const std::string name = "rows " + std::to_string(c.rows) + " C " + std::to_string(c.C) + " V " + std::to_string(c.V) +
+                             " ignore " + std::to_string(c.ignore_index);
+    ASSERT_EQ(fused.size(), plain.size()) << name;
+    for (std::size_t k = 0; k < fused.size(); ++k) {
+      ASSERT_EQ(fused[k].size(), plain[k].size()) << name;
+      for (std::size_t i = 0; i < fused[k].size(); ++i) ASSERT_NEAR(fused[k][i], plain[k][i], 1e-5) << name << " output " << k << " " << i;
+    }
+    if (c.all_ignored) {
+      EXPECT_EQ(fused[0][0], 0.0f);
+    }
+  }
+  set_num_threads(original);
+}
+
 TEST(LinearCrossEntropy, RejectsMismatchedShapesAndTargets) {
   Rng rng(64);
   const Tensor x = randn({2, 3, 4}, rng), w = randn({5, 4}, rng);
