@@ -81,7 +81,7 @@ json analyze(const nn::Transformer& model, const data::Batch& probe_batch, const
   cap.attention = cap.residual = cap.values = true;
   {
     NoGradGuard no_grad;
-    model.forward(probe, &cap);
+    model.hidden(probe, &cap);  // the captures are all it needs: no logits
   }
   std::map<std::string, Tensor> params;
   for (const auto& [name, p] : model.named_parameters()) params[name] = p;

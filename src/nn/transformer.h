@@ -34,6 +34,9 @@ class Transformer : public Module {
   // The mean next-token loss of ids against targets (B, T) i32 (ignore_index skipped), equal to
   // cross_entropy(forward(ids), targets) but without materialising the logits.
   Tensor loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index, Captures* captures = nullptr) const;
+  // Everything before the head: the final norm's output (B, T, d) (register positions dropped),
+  // for callers that want the captures and not the (B, T, vocab_size) logits.
+  Tensor hidden(const Tensor& ids, Captures* captures = nullptr) const;
   const ModelConfig& config() const { return config_; }
 
  private:
@@ -46,8 +49,7 @@ class Transformer : public Module {
     }
   };
 
-  Tensor hidden(const Tensor& ids, Captures* captures) const;  // the final norm's output (B, T, d)
-  const Tensor& head_weight() const;                          // (V, d)
+  const Tensor& head_weight() const;  // (V, d)
 
   ModelConfig config_;
   std::unique_ptr<Embedding> tok_emb_, pos_emb_;

@@ -41,12 +41,15 @@ EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& 
   EvalLoss out;
   ClassLoss attn, free;
   for (const auto& b : batches) {
-    const Tensor logits = model.forward(b.inputs);
-    out.loss += ops::cross_entropy(logits, b.targets, data::ignore_index).item() / static_cast<double>(batches.size());
-    if (b.needs_attention.defined()) {
-      attn.add(logits, data::class_targets(b, true));
-      free.add(logits, data::class_targets(b, false));
+    const double n = static_cast<double>(batches.size());
+    if (!b.needs_attention.defined()) {  // no logits needed: the fused head keeps memory at a block of rows
+      out.loss += model.loss(b.inputs, b.targets, data::ignore_index).item() / n;
+      continue;
     }
+    const Tensor logits = model.forward(b.inputs);
+    out.loss += ops::cross_entropy(logits, b.targets, data::ignore_index).item() / n;
+    attn.add(logits, data::class_targets(b, true));
+    free.add(logits, data::class_targets(b, false));
   }
   out.needs_attention = attn.mean();
   out.no_attention = free.mean();
