@@ -18,7 +18,8 @@ struct Piece {
 };
 
 // Cuts arrays of the given sizes into pieces of at most max_length elements, in array order.
-std::vector<Piece> pieces_of(const std::vector<std::int64_t>& sizes, std::int64_t max_length);
+// The default keeps a piece's few arrays (an optimizer's parameter, gradient and moments) in L2.
+std::vector<Piece> pieces_of(const std::vector<std::int64_t>& sizes, std::int64_t max_length = 1 << 14);
 
 // body(index, piece) for every piece, in one parallel loop: many small arrays (a model's
 // parameters) share the threads without a fork and join each. Pieces are handed out as threads

@@ -47,8 +47,8 @@ Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
   return ops::linear(hidden(ids, captures), head_weight());  // (B, T, V); weight gradient (V, C), no transpose
 }
 
-Tensor Transformer::loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index, Captures* captures) const {
-  return ops::linear_cross_entropy(hidden(ids, captures), head_weight(), targets, ignore_index);
+Tensor Transformer::loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index) const {
+  return ops::linear_cross_entropy(hidden(ids), head_weight(), targets, ignore_index);
 }
 
 }  // namespace sinklab::nn

@@ -33,7 +33,7 @@ class Transformer : public Module {
   Tensor forward(const Tensor& ids, Captures* captures = nullptr) const;
   // The mean next-token loss of ids against targets (B, T) i32 (ignore_index skipped), equal to
   // cross_entropy(forward(ids), targets) but without materialising the logits.
-  Tensor loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index, Captures* captures = nullptr) const;
+  Tensor loss(const Tensor& ids, const Tensor& targets, std::int32_t ignore_index) const;
   // Everything before the head: the final norm's output (B, T, d) (register positions dropped),
   // for callers that want the captures and not the (B, T, vocab_size) logits.
   Tensor hidden(const Tensor& ids, Captures* captures = nullptr) const;

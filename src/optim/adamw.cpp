@@ -7,11 +7,6 @@
 #include "kernels/vector_math.h"
 
 namespace sinklab::optim {
-namespace {
-
-constexpr std::int64_t piece_length = 1 << 14;  // elements per parallel work item
-
-}  // namespace
 
 AdamW::AdamW(const nn::NamedTensors& params, const AdamWConfig& config) : config_(config) {
   for (const auto& [name, p] : params) {
@@ -48,7 +43,7 @@ void AdamW::step(double lr) {
   base.eps = static_cast<float>(config_.eps);
   const auto decay_keep = static_cast<float>(1 - lr * config_.weight_decay);
   // All parameters in one parallel loop: most are too small to be worth a fork and join each.
-  for_each_piece(pieces_of(sizes, piece_length), [&](std::size_t, const Piece& piece) {
+  for_each_piece(pieces_of(sizes), [&](std::size_t, const Piece& piece) {
     const Live& t = live[piece.array];
     kernels::AdamWStep scalars = base;
     scalars.keep = t.decay ? decay_keep : 1.0f;

@@ -6,11 +6,6 @@
 #include "kernels/vector_math.h"
 
 namespace sinklab::optim {
-namespace {
-
-constexpr std::int64_t piece_length = 1 << 14;  // elements per parallel work item
-
-}  // namespace
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   std::vector<float*> grads;
@@ -22,7 +17,7 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
     sizes.push_back(g.numel());
   }
   // Partial sums per piece, added in piece order: the norm does not depend on the thread count.
-  const auto pieces = pieces_of(sizes, piece_length);
+  const auto pieces = pieces_of(sizes);
   std::vector<double> partial(pieces.size());
   for_each_piece(pieces, [&](std::size_t i, const Piece& piece) {
     partial[i] = kernels::sum_squares(grads[piece.array] + piece.start, piece.length);

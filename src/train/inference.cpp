@@ -36,21 +36,19 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   return run;
 }
 
+Tensor batch_loss(const nn::Transformer& model, const data::Batch& batch, ClassLoss& attn, ClassLoss& free) {
+  if (!batch.needs_attention.defined()) return model.loss(batch.inputs, batch.targets, data::ignore_index);
+  const Tensor logits = model.forward(batch.inputs);
+  attn.add(logits, data::class_targets(batch, true));
+  free.add(logits, data::class_targets(batch, false));
+  return ops::cross_entropy(logits, batch.targets, data::ignore_index);
+}
+
 EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches) {
   NoGradGuard no_grad;
   EvalLoss out;
   ClassLoss attn, free;
-  for (const auto& b : batches) {
-    const double n = static_cast<double>(batches.size());
-    if (!b.needs_attention.defined()) {  // no logits needed: the fused head keeps memory at a block of rows
-      out.loss += model.loss(b.inputs, b.targets, data::ignore_index).item() / n;
-      continue;
-    }
-    const Tensor logits = model.forward(b.inputs);
-    out.loss += ops::cross_entropy(logits, b.targets, data::ignore_index).item() / n;
-    attn.add(logits, data::class_targets(b, true));
-    free.add(logits, data::class_targets(b, false));
-  }
+  for (const auto& b : batches) out.loss += batch_loss(model, b, attn, free).item() / static_cast<double>(batches.size());
   out.needs_attention = attn.mean();
   out.no_attention = free.mean();
   return out;

@@ -40,6 +40,11 @@ struct ClassLoss {
   std::optional<double> mean() const;
 };
 
+// The mean loss of one batch, with gradients when grad mode is on. A batch with query classes (a
+// synthetic task) also adds its class losses into attn and free, which needs the logits; any other
+// goes through the fused head and never makes them.
+Tensor batch_loss(const nn::Transformer& model, const data::Batch& batch, ClassLoss& attn, ClassLoss& free);
+
 // Losses over batches, without gradients.
 EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches);
 

@@ -107,15 +107,7 @@ TrainResult run_training(const TrainOptions& opt) {
     ClassLoss loss_attn, loss_free;
     for (std::int64_t micro = 0; micro < config.train.grad_accum; ++micro) {
       const data::Batch batch = loader->next();
-      Tensor l;
-      if (by_class) {  // the class losses need the logits themselves
-        const Tensor logits = model.forward(batch.inputs);
-        l = ops::cross_entropy(logits, batch.targets, data::ignore_index);
-        loss_attn.add(logits, data::class_targets(batch, true));
-        loss_free.add(logits, data::class_targets(batch, false));
-      } else {
-        l = model.loss(batch.inputs, batch.targets, data::ignore_index);
-      }
+      const Tensor l = batch_loss(model, batch, loss_attn, loss_free);
       loss += l.item() * micro_weight;
       backward(config.train.grad_accum == 1 ? l : l * micro_weight);
     }
