@@ -12,16 +12,6 @@ struct MatrixView {
   std::int64_t batch;  // 1, or the batch size; a batch of 1 is broadcast over the other operand's
   std::int64_t rows, cols;
   std::int64_t batch_stride, row_stride, col_stride;  // in elements; one of row/col stride must be 1
-  // With inner > 0 the batch is two nested axes (batch / inner, inner), as (sequence, head) over a
-  // (B, T, H, D) buffer: matrix i starts at (i / inner) * outer_stride + (i % inner) * batch_stride.
-  std::int64_t inner = 0, outer_stride = 0;
-};
-
-// Where C goes: rows of b.cols unit-stride elements, nested like a MatrixView's batch.
-struct OutputView {
-  void* data;
-  std::int64_t batch_stride, row_stride;
-  std::int64_t inner = 0, outer_stride = 0;
 };
 
 // c is contiguous (max(a.batch, b.batch), a.rows, b.cols). With accumulate, adds into c. A bias
@@ -29,12 +19,10 @@ struct OutputView {
 void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false,
           const void* bias = nullptr);
 
-// The same with C laid out by c (a batch of max(a.batch, b.batch) matrices).
-void gemm(DType dtype, const MatrixView& a, const MatrixView& b, const OutputView& c, bool accumulate = false,
-          const void* bias = nullptr);
-
 // The same product (no batch, no bias) for a caller that is already one thread of a parallel loop:
-// it runs on the calling thread only, so each thread can work on its own block of rows.
-void gemm_on_this_thread(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false);
+// it runs on the calling thread only, so each thread can work on its own block of rows. C's rows
+// are ldc elements apart (0: contiguous, b.cols).
+void gemm_on_this_thread(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false,
+                         std::int64_t ldc = 0);
 
 }  // namespace sinklab::kernels

@@ -1,10 +1,15 @@
 #include "ops/attention.h"
 
+#include <omp.h>
+
 #include <cmath>
+#include <exception>
+#include <tuple>
 
 #include "engine/autograd.h"
 #include "kernels/gemm.h"
 #include "kernels/vector_math.h"
+#include "engine/parallel.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -15,11 +20,6 @@ namespace {
 struct Heads {
   Tensor data;  // t itself, or a contiguous copy
   std::int64_t batch, T, D, head_stride, row_stride, outer_stride, H;
-
-  kernels::MatrixView view(bool transposed = false) const {
-    if (transposed) return {data.raw_data(), batch, D, T, head_stride, 1, row_stride, H, outer_stride};
-    return {data.raw_data(), batch, T, D, head_stride, row_stride, 1, H, outer_stride};
-  }
 };
 
 Heads heads(const Tensor& t) {
@@ -40,8 +40,14 @@ Heads heads(const Tensor& t) {
   return {t.clone(), batch, T, D, T * D, D, H * T * D, H};
 }
 
-// A new (..., T, H, D) buffer seen as (..., H, T, D), and where a product writes into it.
-std::pair<Tensor, kernels::OutputView> heads_output(const Shape& shape, DType dtype) {
+// Where matrix i of a (..., H, T, D) result goes in a (..., T, H, D) buffer.
+struct HeadsOut {
+  void* data;
+  std::int64_t H, head_stride, row_stride, outer_stride;
+};
+
+// A new (..., T, H, D) buffer seen as (..., H, T, D), and its layout.
+std::pair<Tensor, HeadsOut> heads_output(const Shape& shape, DType dtype) {
   const std::size_t r = shape.size();
   const std::int64_t H = shape[r - 3], T = shape[r - 2], D = shape[r - 1];
   Shape buffer_shape = shape;
@@ -49,74 +55,167 @@ std::pair<Tensor, kernels::OutputView> heads_output(const Shape& shape, DType dt
   const Tensor buffer = Tensor::empty(buffer_shape, dtype);
   Shape strides = buffer.strides();
   std::swap(strides[r - 3], strides[r - 2]);
-  return {buffer.as_strided(shape, strides, 0), kernels::OutputView{buffer.raw_data(), D, H * D, H, T * H * D}};
-}
-
-// (batch, rows, cols) view of a contiguous (batch, rows, cols) buffer, optionally transposed.
-kernels::MatrixView view(const Tensor& t, std::int64_t batch, std::int64_t rows, std::int64_t cols, bool transposed = false) {
-  if (transposed) return {t.raw_data(), batch, cols, rows, rows * cols, 1, cols};
-  return {t.raw_data(), batch, rows, cols, rows * cols, cols, 1};
+  return {buffer.as_strided(shape, strides, 0), HeadsOut{buffer.raw_data(), H, D, H * D, T * H * D}};
 }
 
 struct Shape4 {
   std::int64_t BH, H, T, D;
 };
 
-// Turns raw scores q.k into attention weights, row by row, in place. `extra` receives one value per
-// row: the sigmoid row sum (sigmoid) or nothing.
+// Queries are taken in blocks of this many rows: a block's strip of scores stays in cache from
+// the product through the row pass to the weighted sum, and skips the keys after its last query.
+constexpr std::int64_t query_block = 64;
+
+// Rows [first, first + n) of a matrix with unit-stride rows `ld` apart, `cols` wide, or their
+// transpose.
 template <class S>
-void normalize_rows(S* p, S* extra, const S* sink, const Shape4& s, const AttentionOptions& o, double scale) {
-  detail::for_rows(s.BH * s.T, s.T, [&](std::int64_t r) {
-    const std::int64_t i = r % s.T, h = (r / s.T) % s.H;
-    S* row = p + r * s.T;
-    const auto sc = static_cast<S>(scale);
-    if (o.kind == AttentionKind::sigmoid) {
-      S sum = 0;
-      for (std::int64_t j = 0; j <= i; ++j) sum += (row[j] = S(1) / (S(1) + std::exp(-(row[j] * sc + static_cast<S>(o.sigmoid_bias)))));
-      extra[r] = sum;
-      if (o.normalize)
-        for (std::int64_t j = 0; j <= i; ++j) row[j] /= sum;
-    } else if (!sink) {
-      kernels::softmax_row(row, row, i + 1, sc, S(1));
-    } else {
-      for (std::int64_t j = 0; j <= i; ++j) row[j] *= sc;
-      const S m = std::max(kernels::max_of(row, i + 1), sink[h]);
-      const S sum = std::exp(sink[h] - m) + kernels::exp_shifted(row, m, row, i + 1);
-      const S inv = S(1) / sum;
-      for (std::int64_t j = 0; j <= i; ++j) row[j] *= inv;
-    }
-    for (std::int64_t j = i + 1; j < s.T; ++j) row[j] = 0;
-  });
+kernels::MatrixView rows_of(const S* m, std::int64_t ld, std::int64_t first, std::int64_t n, std::int64_t cols) {
+  return {m + first * ld, 1, n, cols, 0, ld, 1};
+}
+template <class S>
+kernels::MatrixView rows_of_transposed(const S* m, std::int64_t ld, std::int64_t first, std::int64_t n, std::int64_t cols) {
+  return {m + first * ld, 1, cols, n, 0, 1, ld};
 }
 
-// Given dP (in place in d), writes d(loss)/d(q.k) and, with a sink, accumulates d(loss)/d(b_h).
+// Matrix i of a Heads batch, and of an output laid out by heads_output.
 template <class S>
-void score_gradients(const S* p, const S* extra, S* d, S* sink_grad, const Shape4& s, const AttentionOptions& o, double scale) {
-  const auto sc = static_cast<S>(scale);
-  std::vector<S> row_sink_grad(sink_grad ? static_cast<std::size_t>(s.BH * s.T) : 0);
-  detail::for_rows(s.BH * s.T, s.T, [&](std::int64_t r) {
-    const std::int64_t i = r % s.T;
-    const S* pr = p + r * s.T;
-    S* dr = d + r * s.T;
-    if (o.kind == AttentionKind::sigmoid) {
-      const S sum = extra[r];
-      S dot = 0;
-      if (o.normalize)
-        for (std::int64_t j = 0; j <= i; ++j) dot += dr[j] * pr[j];
-      for (std::int64_t j = 0; j <= i; ++j) {
-        const S a = o.normalize ? pr[j] * sum : pr[j];  // the sigmoid itself
-        const S da = o.normalize ? (dr[j] - dot) / sum : dr[j];
-        dr[j] = da * a * (S(1) - a) * sc;
+const S* matrix(const Heads& h, std::int64_t i) {
+  return static_cast<const S*>(h.data.raw_data()) + (i / h.H) * h.outer_stride + (i % h.H) * h.head_stride;
+}
+template <class S>
+S* matrix(const HeadsOut& o, std::int64_t i) {
+  return static_cast<S*>(o.data) + (i / o.H) * o.outer_stride + (i % o.H) * o.head_stride;
+}
+
+// body(i, thread) for each of the `count` (sequence, head) pairs, split over threads (thread <
+// omp_get_max_threads()); an exception is carried out of the parallel region.
+template <class Body>
+void for_each_pair(std::int64_t count, std::int64_t work, Body&& body) {
+  std::exception_ptr error;
+#pragma omp parallel if (parallel_worthwhile(work))
+  {
+    const int thread = omp_get_thread_num();
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) {
+      try {
+        body(i, thread);
+      } catch (...) {
+#pragma omp critical(causal_attention_error)
+        if (!error) error = std::current_exception();
       }
-    } else {
-      const auto [dot, mass] = kernels::softmax_row_backward(pr, dr, sc, i + 1);
-      // The sink column has weight 1 - mass and no value, so its dP is 0.
-      if (sink_grad) row_sink_grad[r] = -(S(1) - mass) * dot;
     }
-    for (std::int64_t j = i + 1; j < s.T; ++j) dr[j] = 0;
-  });
-  if (sink_grad)  // summed in row order: reproducible
-    for (std::int64_t r = 0; r < s.BH * s.T; ++r) sink_grad[(r / s.T) % s.H] += row_sink_grad[r];
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// Turns row r (query i of head h) of raw scores q.k into attention weights, in place; zeroes the
+// keys after i. `extra` receives the sigmoid row sum (sigmoid) or nothing.
+template <class S>
+void normalize_row(S* row, S* extra, const S* sink, std::int64_t i, std::int64_t h, std::int64_t T, const AttentionOptions& o,
+                   double scale) {
+  const auto sc = static_cast<S>(scale);
+  if (o.kind == AttentionKind::sigmoid) {
+    S sum = 0;
+    for (std::int64_t j = 0; j <= i; ++j) sum += (row[j] = S(1) / (S(1) + std::exp(-(row[j] * sc + static_cast<S>(o.sigmoid_bias)))));
+    *extra = sum;
+    if (o.normalize)
+      for (std::int64_t j = 0; j <= i; ++j) row[j] /= sum;
+  } else if (!sink) {
+    kernels::softmax_row(row, row, i + 1, sc, S(1));
+  } else {
+    for (std::int64_t j = 0; j <= i; ++j) row[j] *= sc;
+    const S m = std::max(kernels::max_of(row, i + 1), sink[h]);
+    const S sum = std::exp(sink[h] - m) + kernels::exp_shifted(row, m, row, i + 1);
+    const S inv = S(1) / sum;
+    for (std::int64_t j = 0; j <= i; ++j) row[j] *= inv;
+  }
+  for (std::int64_t j = i + 1; j < T; ++j) row[j] = 0;
+}
+
+// Given dP for row r (query i) in place in d, writes d(loss)/d(q.k) and zeroes the keys after i;
+// returns the row's d(loss)/d(b_h) when there is a sink.
+template <class S>
+S score_gradient_row(const S* p, const S* extra, S* d, std::int64_t i, std::int64_t T, const AttentionOptions& o, double scale) {
+  const auto sc = static_cast<S>(scale);
+  S sink_grad = 0;
+  if (o.kind == AttentionKind::sigmoid) {
+    const S sum = *extra;
+    S dot = 0;
+    if (o.normalize)
+      for (std::int64_t j = 0; j <= i; ++j) dot += d[j] * p[j];
+    for (std::int64_t j = 0; j <= i; ++j) {
+      const S a = o.normalize ? p[j] * sum : p[j];  // the sigmoid itself
+      const S da = o.normalize ? (d[j] - dot) / sum : d[j];
+      d[j] = da * a * (S(1) - a) * sc;
+    }
+  } else {
+    const auto [dot, mass] = kernels::softmax_row_backward(p, d, sc, i + 1);
+    sink_grad = -(S(1) - mass) * dot;  // the sink column has weight 1 - mass and no value, so its dP is 0
+  }
+  for (std::int64_t j = i + 1; j < T; ++j) d[j] = 0;
+  return sink_grad;
+}
+
+// Forward of pair i: P = normalize(Q Kᵀ), O = P V, one block of queries at a time.
+template <class S>
+void forward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, S* probs, S* extra, const S* sink,
+                  const HeadsOut& out, const Shape4& s, const AttentionOptions& o, double scale) {
+  const DType dt = dtype_of<S>();
+  const std::int64_t T = s.T, D = s.D;
+  const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i), *vi = matrix<S>(v, i);
+  S* p = probs + i * T * T;
+  S* oi = matrix<S>(out, i);
+  for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {
+    const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
+    kernels::gemm_on_this_thread(dt, rows_of(qi, q.row_stride, r0, n, D), rows_of_transposed(ki, k.row_stride, 0, keys, D),
+                                 p + r0 * T, false, T);
+    for (std::int64_t r = r0; r < r0 + n; ++r) normalize_row(p + r * T, extra + i * T + r, sink, r, i % s.H, T, o, scale);
+    kernels::gemm_on_this_thread(dt, rows_of(p, T, r0, n, keys), rows_of(vi, v.row_stride, 0, keys, D),
+                                 oi + r0 * out.row_stride, false, out.row_stride);
+  }
+}
+
+struct Grads {
+  HeadsOut q, k, v;
+  bool want_q, want_k, want_v;
+};
+
+// Backward of pair i, with dS (T x T) in scratch. Row sink gradients go to sink_rows.
+template <class S>
+void backward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, const Heads& g, const S* probs, const S* extra,
+                   S* ds, S* sink_rows, const Grads& grads, const Shape4& s, const AttentionOptions& o, double scale) {
+  const DType dt = dtype_of<S>();
+  const std::int64_t T = s.T, D = s.D;
+  const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i), *vi = matrix<S>(v, i), *gi = matrix<S>(g, i);
+  const S* p = probs + i * T * T;
+  for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {  // dP = dO Vᵀ, then d(q.k) in place
+    const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
+    kernels::gemm_on_this_thread(dt, rows_of(gi, g.row_stride, r0, n, D), rows_of_transposed(vi, v.row_stride, 0, keys, D),
+                                 ds + r0 * T, false, T);
+    for (std::int64_t r = r0; r < r0 + n; ++r) {
+      const S sink_grad = score_gradient_row(p + r * T, extra + i * T + r, ds + r * T, r, T, o, scale);
+      if (sink_rows) sink_rows[i * T + r] = sink_grad;
+    }
+  }
+  for (std::int64_t b0 = 0; b0 < T; b0 += query_block) {
+    const std::int64_t n = std::min(query_block, T - b0), later = T - b0;
+    if (grads.want_q) {  // dQ = dS K over the keys up to the block's last query
+      S* gq = matrix<S>(grads.q, i);
+      kernels::gemm_on_this_thread(dt, rows_of(ds, T, b0, n, b0 + n), rows_of(ki, k.row_stride, 0, b0 + n, D),
+                                   gq + b0 * grads.q.row_stride, false, grads.q.row_stride);
+    }
+    // Keys b0.. are seen by queries b0.. only: dK = dSᵀ Q and dV = Pᵀ dO over those rows.
+    if (grads.want_k) {
+      S* gk = matrix<S>(grads.k, i);
+      kernels::gemm_on_this_thread(dt, {ds + b0 * T + b0, 1, n, later, 0, 1, T}, rows_of(qi, q.row_stride, b0, later, D),
+                                   gk + b0 * grads.k.row_stride, false, grads.k.row_stride);
+    }
+    if (grads.want_v) {
+      S* gv = matrix<S>(grads.v, i);
+      kernels::gemm_on_this_thread(dt, {p + b0 * T + b0, 1, n, later, 0, 1, T}, rows_of(gi, g.row_stride, b0, later, D),
+                                   gv + b0 * grads.v.row_stride, false, grads.v.row_stride);
+    }
+  }
 }
 
 }  // namespace
@@ -146,13 +245,12 @@ AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const T
   Tensor probs = Tensor::empty(probs_shape, dtype);  // (BH, T, T); row i holds keys 0..i
   Tensor extra = Tensor::empty({s.BH * T}, dtype);
   auto [out, out_view] = heads_output(shape, dtype);
-  if (s.BH > 0) {
-    kernels::gemm(dtype, q.view(), k.view(true), probs.raw_data());
-    dispatch_float(dtype, "causal_attention", [&]<class S>() {
-      normalize_rows<S>(probs.data<S>(), extra.data<S>(), sink.defined() ? sink.data<S>() : nullptr, s, options, scale);
+  dispatch_float(dtype, "causal_attention", [&, &out_view = out_view]<class S>() {
+    const S* sink_data = sink.defined() ? sink.data<S>() : nullptr;
+    for_each_pair(s.BH, s.BH * T * T * D, [&](std::int64_t i, int) {
+      forward_pair<S>(i, q, k, v, probs.data<S>(), extra.data<S>(), sink_data, out_view, s, options, scale);
     });
-    kernels::gemm(dtype, view(probs, s.BH, T, T), v.view(), out_view);
-  }
+  });
 
   AttentionResult result;
   if (options.return_probs) result.probs = probs.detach();
@@ -160,31 +258,27 @@ AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const T
                       [q, k, v, shape, probs, extra, s, scale, options, has_sink = sink.defined()](const Tensor& g_in,
                                                                                                  const std::vector<bool>& needs) {
                         const DType dt = probs.dtype();
-                        const std::int64_t BH = s.BH, T = s.T;
                         const Heads g = heads(g_in);
                         Tensor gq, gk, gv, gsink;
-                        if (needs[2]) {  // dV = P^T dO
-                          auto [grad, into] = heads_output(shape, dt);
-                          kernels::gemm(dt, view(probs, BH, T, T, true), g.view(), into);
-                          gv = grad;
-                        }
-                        Tensor ds = Tensor::empty(probs.shape(), dt);  // dP = dO V^T, then d(q.k) in place
-                        kernels::gemm(dt, g.view(), v.view(true), ds.raw_data());
-                        if (has_sink) gsink = Tensor::zeros({s.H}, dt);
+                        Grads grads{};
+                        if (needs[0]) std::tie(gq, grads.q) = heads_output(shape, dt);
+                        if (needs[1]) std::tie(gk, grads.k) = heads_output(shape, dt);
+                        if (needs[2]) std::tie(gv, grads.v) = heads_output(shape, dt);
+                        grads.want_q = needs[0], grads.want_k = needs[1], grads.want_v = needs[2];
+                        Tensor sink_rows = has_sink ? Tensor::empty({s.BH * s.T}, dt) : Tensor();
+                        Tensor scratch = Tensor::empty({omp_get_max_threads(), s.T, s.T}, dt);  // each thread's dS
                         dispatch_float(dt, "causal_attention backward", [&]<class S>() {
-                          score_gradients<S>(probs.data<S>(), extra.data<S>(), ds.data<S>(), has_sink ? gsink.data<S>() : nullptr, s,
+                          S* sink_row_data = has_sink ? sink_rows.data<S>() : nullptr;
+                          for_each_pair(s.BH, s.BH * s.T * s.T * s.D, [&](std::int64_t i, int thread) {
+                            S* ds = scratch.data<S>() + thread * s.T * s.T;
+                            backward_pair<S>(i, q, k, v, g, probs.data<S>(), extra.data<S>(), ds, sink_row_data, grads, s,
                                              options, scale);
+                          });
+                          if (has_sink) {  // summed in row order: reproducible
+                            gsink = Tensor::zeros({s.H}, dt);
+                            for (std::int64_t r = 0; r < s.BH * s.T; ++r) gsink.data<S>()[(r / s.T) % s.H] += sink_row_data[r];
+                          }
                         });
-                        if (needs[0]) {  // dQ = dS K
-                          auto [grad, into] = heads_output(shape, dt);
-                          kernels::gemm(dt, view(ds, BH, T, T), k.view(), into);
-                          gq = grad;
-                        }
-                        if (needs[1]) {  // dK = dS^T Q
-                          auto [grad, into] = heads_output(shape, dt);
-                          kernels::gemm(dt, view(ds, BH, T, T, true), q.view(), into);
-                          gk = grad;
-                        }
                         return std::vector<Tensor>{gq, gk, gv, gsink};
                       });
   take_strided_grad(result.out);  // read through strides: a permuted gradient needs no copy

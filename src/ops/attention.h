@@ -30,7 +30,8 @@ struct AttentionResult {
 // Inputs with unit-stride rows whose leading dims (before H) walk as one stride are read in place
 // (others are copied), so per-head views of (B, T, H, d_head) projections
 // (permute(reshape(x W^T, (B, T, H, d)), (0, 2, 1, 3))) need no copy; the output and the gradients
-// of q, k, v are such views too, over (..., T, H, d_head) buffers.
+// of q, k, v are such views too, over (..., T, H, d_head) buffers. Each (sequence, head) pair runs
+// on one thread, 64 queries at a time, skipping the keys after a block's last query.
 AttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options = {},
                                  const Tensor& sink_logits = Tensor());
 

@@ -51,34 +51,6 @@ TEST(Gemm, AccumulateAddsIntoTheOutput) {
   }
 }
 
-// Per-head products read straight from (B, T, H, D) buffers and written into one: the batch is
-// nested (sequence, head), and operands nested or flat must agree, in both dtypes.
-TEST(Gemm, NestedBatchesAndStridedOutput) {
-  const std::int64_t B = 2, H = 3, T = 5, D = 4;
-  for (DType dt : {DType::f32, DType::f64}) {
-    Rng rng(14);
-    const Tensor qbuf = randn({B, T, H, D}, rng, 1.0, dt), kbuf = randn({B, T, H, D}, rng, 1.0, dt);
-    const Tensor flat = randn({B, H, T, D}, rng, 1.0, dt);
-    const Tensor q = ops::permute(qbuf, {0, 2, 1, 3}), k = ops::permute(kbuf, {0, 2, 1, 3});
-    const kernels::MatrixView vq{qbuf.raw_data(), B * H, T, D, D, H * D, 1, H, T * H * D};
-    const kernels::MatrixView vkt{kbuf.raw_data(), B * H, D, T, D, 1, H * D, H, T * H * D};
-    const kernels::MatrixView vflat{flat.raw_data(), B * H, T, D, T * D, D, 1};
-    Tensor c = Tensor::zeros({B, T, H, T}, dt);  // (sequence, row, head, col)
-    const kernels::OutputView out{c.raw_data(), T, H * T, H, T * H * T};
-    const auto check = [&](const Tensor& want) {
-      const auto got = ops::permute(c, {0, 2, 1, 3}).to(DType::f64).to_vector<double>();
-      const auto ref = want.to_vector<double>();
-      ASSERT_EQ(got.size(), ref.size());
-      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], ref[i], 1e-4 * (1 + std::abs(ref[i]))) << dtype_name(dt) << " " << i;
-    };
-    kernels::gemm(dt, vq, vkt, out);
-    check(testing::reference_matmul(q, ops::transpose(k, -1, -2)));
-    kernels::gemm(dt, vflat, vkt, out);
-    check(testing::reference_matmul(flat, ops::transpose(k, -1, -2)));
-    EXPECT_THROW(kernels::gemm(dt, vq, {kbuf.raw_data(), B * H, D, T, D, 1, H * D, 2, T * H * D}, out), Error);
-  }
-}
-
 // The single-threaded product used inside parallel loops: every transpose, accumulation, and
 // the one-row / one-column shapes whose leading dimension BLAS checks, in both dtypes.
 TEST(Gemm, OnThisThreadMatchesReference) {
@@ -96,7 +68,21 @@ TEST(Gemm, OnThisThreadMatchesReference) {
           const auto got = c.to(DType::f64).to_vector<double>(), want = testing::reference_matmul(a, b).to_vector<double>();
           for (std::size_t i = 0; i < got.size(); ++i)
             ASSERT_NEAR(got[i], want[i] + 1.0, 1e-4) << dtype_name(dt) << " " << M << "x" << K << "x" << N << " " << ta << tb;
+          // Into the first N columns of wider rows (a head's columns of a token-major buffer): the
+          // other columns stay as they were.
+          Tensor wide = Tensor::full({M, N + 3}, 5.0, dt);
+          kernels::gemm_on_this_thread(dt, va, vb, wide.raw_data(), false, N + 3);
+          const auto w = wide.to(DType::f64).to_vector<double>();
+          for (std::int64_t r = 0; r < M; ++r)
+            for (std::int64_t col = 0; col < N + 3; ++col) {
+              const auto at = static_cast<std::size_t>(r * (N + 3) + col);
+              const double expected = col < N ? want[static_cast<std::size_t>(r * N + col)] : 5.0;
+              ASSERT_NEAR(w[at], expected, 1e-4) << dtype_name(dt) << " strided output " << r << "," << col;
+            }
         }
+  Tensor small = Tensor::zeros({2, 2});
+  const kernels::MatrixView v2{small.raw_data(), 1, 2, 2, 0, 2, 1};
+  EXPECT_THROW(kernels::gemm_on_this_thread(DType::f32, v2, v2, small.raw_data(), false, 1), Error);
 }
 
 TEST(Gemm, Fp64PathMatchesReference) {

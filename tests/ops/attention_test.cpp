@@ -42,6 +42,20 @@ TEST(Attention, SigmoidGradientWithAndWithoutNormalisation) {
   }
 }
 
+// Queries are processed in blocks of 64 rows that skip later keys: 130 rows make two full blocks
+// and a partial one, in every variant.
+TEST(Attention, GradientAcrossQueryBlocks) {
+  Rng rng(117);
+  const Shape shape{1, 2, 130, 2};
+  Tensor q = random_input(shape, rng, true), k = random_input(shape, rng), v = random_input(shape, rng);
+  Tensor sink = random_input({2}, rng);
+  expect_gradcheck("causal_attention",
+                   [](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], {}, in[3]).out; }, {q, k, v, sink});
+  const ops::AttentionOptions o{.kind = ops::AttentionKind::sigmoid, .normalize = true, .sigmoid_bias = -0.7};
+  expect_gradcheck("causal_attention", [o](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], o).out; },
+                   {q, k, v});
+}
+
 // Per-head views of (B, T, H, D) projections are read in place, the output is such a view too, and
 // gradients flow back through the permutes without copies: the same numbers as contiguous inputs.
 TEST(Attention, ReadsAndWritesPerHeadViewsOfTokenMajorBuffers) {
@@ -130,14 +144,36 @@ TEST(Attention, MatchesComposedOps) {
   EXPECT_FALSE(result.probs.requires_grad());
 }
 
+// fp32 (oneDNN, in query blocks, split over threads) against fp64 (Eigen): outputs and every
+// gradient, on per-head views of token-major buffers, with a sink, over several query blocks.
 TEST(Attention, Fp32MatchesFp64) {
   Rng rng(113);
-  Tensor q = randn({2, 2, 16, 8}, rng, 1.0, DType::f64), k = randn({2, 2, 16, 8}, rng, 1.0, DType::f64),
-         v = randn({2, 2, 16, 8}, rng, 1.0, DType::f64);
-  const auto want = ops::causal_attention(q, k, v).out.to_vector<double>();
-  const auto got = ops::causal_attention(q.to(DType::f32), k.to(DType::f32), v.to(DType::f32)).out.to_vector<float>();
-  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5);
-  EXPECT_THROW(ops::causal_attention(q, k, Tensor::zeros({2, 2, 16, 4}, DType::f64)), Error);
+  for (const std::int64_t T : {16, 150}) {
+    const Shape shape{2, T, 3, 8};  // (B, T, H, D)
+    std::vector<Tensor> f64{randn(shape, rng, 1.0, DType::f64), randn(shape, rng, 1.0, DType::f64),
+                            randn(shape, rng, 1.0, DType::f64), randn({3}, rng, 1.0, DType::f64)};
+    const Tensor weights = randn({2, 3, T, 8}, rng, 1.0, DType::f64);
+    std::vector<Tensor> f32;
+    for (const Tensor& t : f64) f32.push_back(t.to(DType::f32).set_requires_grad());
+    for (Tensor& t : f64) t.set_requires_grad();
+    const auto run = [&](const std::vector<Tensor>& in, DType dtype) {
+      const auto as_heads = [](const Tensor& t) { return ops::permute(t, {0, 2, 1, 3}); };
+      const Tensor out = ops::causal_attention(as_heads(in[0]), as_heads(in[1]), as_heads(in[2]), {}, in[3]).out;
+      backward(ops::sum(out * weights.to(dtype)));
+      return out;
+    };
+    const auto want = run(f64, DType::f64).to_vector<double>();
+    const auto got = run(f32, DType::f32).to_vector<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5) << "T=" << T << " output " << i;
+    for (std::size_t n = 0; n < f64.size(); ++n) {
+      const auto gw = f64[n].grad().to_vector<double>();
+      const auto gg = f32[n].grad().to_vector<float>();
+      ASSERT_EQ(gg.size(), gw.size());
+      for (std::size_t i = 0; i < gg.size(); ++i) ASSERT_NEAR(gg[i], gw[i], 2e-4 * (1 + std::abs(gw[i]))) << "T=" << T << " input " << n << " element " << i;
+    }
+  }
+  Tensor q = randn({2, 2, 16, 8}, rng, 1.0, DType::f64);
+  EXPECT_THROW(ops::causal_attention(q, q, Tensor::zeros({2, 2, 16, 4}, DType::f64)), Error);
 }
 
 }  // namespace
