@@ -90,9 +90,9 @@ void BM_batched(benchmark::State& state) {
 }
 
 // tiny: attention projections, MLP in and out, the tied LM head (M = 16 x 128 tokens).
-BENCHMARK(BM_linear)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 512})->Args({2048, 512, 128})
+BENCHMARK(BM_linear)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 384})->Args({2048, 128, 512})->Args({2048, 512, 128})
     ->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_linear_backward)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 512})
+BENCHMARK(BM_linear_backward)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 384})->Args({2048, 128, 512})
     ->Args({2048, 512, 128})->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
 // tiny: 16 sequences x 4 heads, T 128, head dim 32.
 BENCHMARK(BM_batched)->ArgNames({"batch", "t", "d"})->Args({64, 128, 32})->Unit(benchmark::kMillisecond)->UseRealTime();

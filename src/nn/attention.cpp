@@ -36,23 +36,36 @@ Attention::Attention(const ModelConfig& c, Rng& rng)
 
 Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
   const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
-  auto heads = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
-  Tensor q = heads(wq.forward(x)), k = heads(wk.forward(x)), v = heads(wv.forward(x));  // (B, H, T, D)
-  if (q_norm) {
-    q = q_norm->forward(q);
-    k = k_norm->forward(k);
-  }
-  if (pos_ == PosKind::rope) {
-    q = ops::rope(q, 0, rope_base_);
-    k = ops::rope(k, 0, rope_base_);
-  }
   const bool want_probs = captures != nullptr && captures->attention;
   const ops::AttentionOptions options{
       .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
       .normalize = variant_.normalize,
       .sigmoid_bias = variant_.sigmoid_bias,
       .return_probs = want_probs};
-  auto result = ops::causal_attention(q, k, v, options, sink_logit);
+  auto heads = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
+  ops::AttentionResult result;
+  Tensor v;  // (B, H, T, D)
+  if (!q_norm && pos_ != PosKind::rope) {
+    // Nothing acts on q and k before attention: one projection to q, k, v (one product each way
+    // instead of three, and no sum of three input gradients), same weights.
+    const Tensor w = ops::concat({wq.weight, wk.weight, wv.weight}, 0);
+    const Tensor b = wq.bias.defined() ? ops::concat({wq.bias, wk.bias, wv.bias}, 0) : Tensor();
+    const Tensor qkv = ops::reshape(ops::linear(x, w, b), {B, T, 3, H, D});
+    result = ops::causal_attention_packed(qkv, options, sink_logit);
+    if (captures != nullptr && captures->values) v = ops::permute(ops::reshape(ops::slice(qkv, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3});
+  } else {
+    Tensor q = heads(wq.forward(x)), k = heads(wk.forward(x));
+    v = heads(wv.forward(x));
+    if (q_norm) {
+      q = q_norm->forward(q);
+      k = k_norm->forward(k);
+    }
+    if (pos_ == PosKind::rope) {
+      q = ops::rope(q, 0, rope_base_);
+      k = ops::rope(k, 0, rope_base_);
+    }
+    result = ops::causal_attention(q, k, v, options, sink_logit);
+  }
   if (want_probs) captures->tensors[capture_name + ".probs"] = result.probs;
   if (captures != nullptr && captures->values) captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
   Tensor y = ops::permute(result.out, {0, 2, 1, 3});  // (B, T, H, D)

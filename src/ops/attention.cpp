@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <tuple>
 
 #include "engine/autograd.h"
@@ -218,24 +219,26 @@ void backward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& 
   }
 }
 
-}  // namespace
+// Where the backward puts d/dq, d/dk, d/dv (given which inputs need gradients), and the tensors it
+// returns for them.
+struct GradTargets {
+  Grads grads{};
+  std::vector<Tensor> tensors;
+};
+using MakeGradTargets = std::function<GradTargets(const std::vector<bool>& needs)>;
 
-AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const AttentionOptions& options,
-                                 const Tensor& sink_in) {
-  if (q_in.dim() < 3 || q_in.shape() != k_in.shape() || q_in.shape() != v_in.shape())
-    fail("causal_attention: q, k, v must share one shape (..., H, T, d_head); got q {}, k {}, v {}", to_string(q_in.shape()),
-         to_string(k_in.shape()), to_string(v_in.shape()));
-  detail::check_same_dtype(q_in, k_in, "causal_attention");
-  detail::check_same_dtype(q_in, v_in, "causal_attention");
-  const Heads q = heads(q_in), k = heads(k_in), v = heads(v_in);
-  const Shape& shape = q_in.shape();
-  const DType dtype = q_in.dtype();
+// The op on q, k, v read as Heads; inputs are what the autograd node records (q, k, v or the
+// packed qkv, then the sink), and make_grads lays out their gradients.
+AttentionResult attend(const char* name, const Heads& q, const Heads& k, const Heads& v, const Shape& shape, DType dtype,
+                       const AttentionOptions& options, const Tensor& sink_in, std::vector<Tensor> inputs,
+                       MakeGradTargets make_grads) {
   const std::int64_t T = q.T, D = q.D, H = q.H;
   const Shape4 s{q.batch, H, T, D};
   if (sink_in.defined()) {
     if (options.kind != AttentionKind::softmax) fail("causal_attention: a sink logit needs softmax attention");
     if (sink_in.shape() != Shape{H}) fail("causal_attention: sink logits must be ({},), one per head; got {}", H, to_string(sink_in.shape()));
-    detail::check_same_dtype(q_in, sink_in, "causal_attention");
+    if (sink_in.dtype() != dtype)
+      fail("causal_attention: dtypes differ ({} and sink {})", dtype_name(dtype), dtype_name(sink_in.dtype()));
   }
   const Tensor sink = sink_in.defined() ? detail::contiguous_data(sink_in) : Tensor();
   const double scale = options.scale != 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(D));
@@ -254,24 +257,21 @@ AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const T
 
   AttentionResult result;
   if (options.return_probs) result.probs = probs.detach();
-  result.out = record(out, "causal_attention", {q_in, k_in, v_in, sink_in},
-                      [q, k, v, shape, probs, extra, s, scale, options, has_sink = sink.defined()](const Tensor& g_in,
-                                                                                                 const std::vector<bool>& needs) {
+  inputs.push_back(sink_in);
+  result.out = record(out, name, inputs,
+                      [q, k, v, probs, extra, s, scale, options, has_sink = sink.defined(), make_grads = std::move(make_grads)](
+                          const Tensor& g_in, const std::vector<bool>& needs) {
                         const DType dt = probs.dtype();
                         const Heads g = heads(g_in);
-                        Tensor gq, gk, gv, gsink;
-                        Grads grads{};
-                        if (needs[0]) std::tie(gq, grads.q) = heads_output(shape, dt);
-                        if (needs[1]) std::tie(gk, grads.k) = heads_output(shape, dt);
-                        if (needs[2]) std::tie(gv, grads.v) = heads_output(shape, dt);
-                        grads.want_q = needs[0], grads.want_k = needs[1], grads.want_v = needs[2];
+                        GradTargets targets = make_grads(needs);
                         Tensor sink_rows = has_sink ? Tensor::empty({s.BH * s.T}, dt) : Tensor();
                         Tensor scratch = Tensor::empty({omp_get_max_threads(), s.T, s.T}, dt);  // each thread's dS
+                        Tensor gsink;
                         dispatch_float(dt, "causal_attention backward", [&]<class S>() {
                           S* sink_row_data = has_sink ? sink_rows.data<S>() : nullptr;
                           for_each_pair(s.BH, s.BH * s.T * s.T * s.D, [&](std::int64_t i, int thread) {
                             S* ds = scratch.data<S>() + thread * s.T * s.T;
-                            backward_pair<S>(i, q, k, v, g, probs.data<S>(), extra.data<S>(), ds, sink_row_data, grads, s,
+                            backward_pair<S>(i, q, k, v, g, probs.data<S>(), extra.data<S>(), ds, sink_row_data, targets.grads, s,
                                              options, scale);
                           });
                           if (has_sink) {  // summed in row order: reproducible
@@ -279,10 +279,66 @@ AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const T
                             for (std::int64_t r = 0; r < s.BH * s.T; ++r) gsink.data<S>()[(r / s.T) % s.H] += sink_row_data[r];
                           }
                         });
-                        return std::vector<Tensor>{gq, gk, gv, gsink};
+                        targets.tensors.push_back(gsink);
+                        return targets.tensors;
                       });
   take_strided_grad(result.out);  // read through strides: a permuted gradient needs no copy
   return result;
+}
+
+}  // namespace
+
+AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const AttentionOptions& options,
+                                 const Tensor& sink_in) {
+  if (q_in.dim() < 3 || q_in.shape() != k_in.shape() || q_in.shape() != v_in.shape())
+    fail("causal_attention: q, k, v must share one shape (..., H, T, d_head); got q {}, k {}, v {}", to_string(q_in.shape()),
+         to_string(k_in.shape()), to_string(v_in.shape()));
+  detail::check_same_dtype(q_in, k_in, "causal_attention");
+  detail::check_same_dtype(q_in, v_in, "causal_attention");
+  const Shape shape = q_in.shape();
+  return attend("causal_attention", heads(q_in), heads(k_in), heads(v_in), shape, q_in.dtype(), options, sink_in, {q_in, k_in, v_in},
+                [shape, dtype = q_in.dtype()](const std::vector<bool>& needs) {
+                  GradTargets t;
+                  Tensor g[3];
+                  HeadsOut* views[3] = {&t.grads.q, &t.grads.k, &t.grads.v};
+                  bool* wants[3] = {&t.grads.want_q, &t.grads.want_k, &t.grads.want_v};
+                  for (std::size_t n = 0; n < 3; ++n)
+                    if (needs[n]) {
+                      std::tie(g[n], *views[n]) = heads_output(shape, dtype);
+                      *wants[n] = true;
+                    }
+                  t.tensors = {g[0], g[1], g[2]};
+                  return t;
+                });
+}
+
+AttentionResult causal_attention_packed(const Tensor& qkv_in, const AttentionOptions& options, const Tensor& sink_in) {
+  const std::size_t r = qkv_in.dim();
+  if (r < 4 || qkv_in.shape()[r - 3] != 3)
+    fail("causal_attention_packed: qkv must be (..., T, 3, H, d_head); got {}", to_string(qkv_in.shape()));
+  const Tensor qkv = detail::contiguous_data(qkv_in);
+  const Shape& packed = qkv.shape();
+  const std::int64_t T = packed[r - 4], H = packed[r - 2], D = packed[r - 1];
+  // q, k, v as (..., H, T, D) views of the packed rows: rows 3HD apart, heads D apart.
+  Shape shape(packed.begin(), packed.end() - 4), strides(qkv.strides().begin(), qkv.strides().end() - 4);
+  shape.insert(shape.end(), {H, T, D});
+  strides.insert(strides.end(), {D, 3 * H * D, 1});
+  const auto part = [&](std::int64_t n) { return heads(qkv.as_strided(shape, strides, qkv.offset() + n * H * D)); };
+  return attend("causal_attention_packed", part(0), part(1), part(2), shape, qkv.dtype(), options, sink_in, {qkv_in},
+                [packed, H, T, D, dtype = qkv.dtype()](const std::vector<bool>& needs) {
+                  GradTargets t;
+                  Tensor g;
+                  if (needs[0]) {
+                    g = Tensor::empty(packed, dtype);
+                    const auto at = [&](std::int64_t n) {
+                      return HeadsOut{static_cast<char*>(g.raw_data()) + n * H * D * static_cast<std::int64_t>(dtype_size(g.dtype())), H, D,
+                                      3 * H * D, T * 3 * H * D};
+                    };
+                    t.grads = {at(0), at(1), at(2), true, true, true};
+                  }
+                  t.tensors = {g};
+                  return t;
+                });
 }
 
 }  // namespace sinklab::ops

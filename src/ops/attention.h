@@ -35,4 +35,10 @@ struct AttentionResult {
 AttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options = {},
                                  const Tensor& sink_logits = Tensor());
 
+// The same with q, k, v packed in one (..., T, 3, H, d_head) tensor, as one projection to 3·d_model
+// features makes them: q = qkv[..., 0, :, :] and so on, per head. Its gradient is one tensor of
+// that shape, so the projection's backward is one product.
+AttentionResult causal_attention_packed(const Tensor& qkv, const AttentionOptions& options = {},
+                                        const Tensor& sink_logits = Tensor());
+
 }  // namespace sinklab::ops

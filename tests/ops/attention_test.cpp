@@ -56,6 +56,46 @@ TEST(Attention, GradientAcrossQueryBlocks) {
                    {q, k, v});
 }
 
+// q, k, v packed as (B, T, 3, H, D), one projection's output: the same outputs as the three
+// separate tensors, and one gradient holding theirs.
+TEST(Attention, PackedMatchesSeparate) {
+  Rng rng(118);
+  const std::int64_t B = 2, T = 70, H = 3, D = 4;
+  Tensor qkv = randn({B, T, 3, H, D}, rng, 1.0, DType::f64).set_requires_grad();
+  Tensor sink = randn({H}, rng, 1.0, DType::f64).set_requires_grad();
+  const Tensor weights = randn({B, H, T, D}, rng, 1.0, DType::f64);
+  const Tensor packed = ops::causal_attention_packed(qkv, {}, sink).out;
+  backward(ops::sum(packed * weights));
+  const Tensor packed_grad = qkv.grad(), packed_sink_grad = sink.grad();
+  sink.zero_grad();
+  Inputs parts;
+  for (std::int64_t n = 0; n < 3; ++n)
+    parts.push_back(ops::contiguous(ops::permute(ops::reshape(ops::slice(qkv.detach(), 2, n, n + 1), {B, T, H, D}), {0, 2, 1, 3}))
+                        .set_requires_grad());
+  const Tensor separate = ops::causal_attention(parts[0], parts[1], parts[2], {}, sink).out;
+  backward(ops::sum(separate * weights));
+  const auto got = packed.to_vector<double>(), want = separate.to_vector<double>();
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-12);
+  for (std::int64_t n = 0; n < 3; ++n) {
+    const Tensor part_grad = ops::permute(ops::reshape(ops::slice(packed_grad, 2, n, n + 1), {B, T, H, D}), {0, 2, 1, 3});
+    const auto g = part_grad.to_vector<double>(), w = parts[static_cast<std::size_t>(n)].grad().to_vector<double>();
+    for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], w[i], 1e-12) << "part " << n << " element " << i;
+  }
+  const auto gs = packed_sink_grad.to_vector<double>(), ws = sink.grad().to_vector<double>();
+  for (std::size_t i = 0; i < gs.size(); ++i) ASSERT_NEAR(gs[i], ws[i], 1e-12);
+
+  Tensor small = random_input({2, 5, 3, 2, 3}, rng);
+  Tensor small_sink = random_input({2}, rng);
+  expect_gradcheck("causal_attention_packed",
+                   [](const Inputs& in) { return ops::causal_attention_packed(in[0], {}, in[1]).out; }, {small, small_sink});
+  try {
+    ops::causal_attention_packed(Tensor::zeros({2, 5, 2, 3, 4}));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("qkv must be (..., T, 3, H, d_head); got (2, 5, 2, 3, 4)"), std::string::npos) << e.what();
+  }
+}
+
 // Per-head views of (B, T, H, D) projections are read in place, the output is such a view too, and
 // gradients flow back through the permutes without copies: the same numbers as contiguous inputs.
 TEST(Attention, ReadsAndWritesPerHeadViewsOfTokenMajorBuffers) {
