@@ -1,6 +1,7 @@
 #pragma once
-// Batched matrix product without autograd: C[b] (+)= A[b] · B[b]. fp32 runs through oneDNN with
-// cached primitives; fp64 (the gradient-check path) runs through Eigen. Transposes are strides.
+// Batched matrix product without autograd: C[b] (+)= A[b] · B[b]. fp32 runs through oneDNN (single
+// products through its BLAS entry point dnnl_sgemm, batches and products with a bias through cached
+// matmul primitives); fp64 (the gradient-check path) runs through Eigen. Transposes are strides.
 #include <cstdint>
 
 #include "engine/dtype.h"

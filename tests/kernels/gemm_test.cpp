@@ -85,6 +85,19 @@ TEST(Gemm, OnThisThreadMatchesReference) {
   EXPECT_THROW(kernels::gemm_on_this_thread(DType::f32, v2, v2, small.raw_data(), false, 1), Error);
 }
 
+// Products with no inner dimension are zero (or leave an accumulated output as it was).
+TEST(Gemm, EmptyInnerDimension) {
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tensor a = Tensor::zeros({3, 0}, dt), b = Tensor::zeros({0, 4}, dt);
+    const auto got = ops::matmul(a, b).to(DType::f64).to_vector<double>();
+    ASSERT_EQ(got.size(), 12u);
+    for (double v : got) EXPECT_EQ(v, 0.0) << dtype_name(dt);
+    Tensor c = Tensor::full({3, 4}, 2.0, dt);
+    kernels::gemm(dt, {a.raw_data(), 1, 3, 0, 0, 0, 1}, {b.raw_data(), 1, 0, 4, 0, 4, 1}, c.raw_data(), true);
+    for (double v : c.to(DType::f64).to_vector<double>()) EXPECT_EQ(v, 2.0) << dtype_name(dt);
+  }
+}
+
 TEST(Gemm, Fp64PathMatchesReference) {
   Rng rng(13);
   Tensor a = ops::transpose(randn({6, 4}, rng, 1.0, DType::f64), 0, 1), b = randn({6, 5}, rng, 1.0, DType::f64);
