@@ -133,6 +133,7 @@ void add_into(const Tensor& dst, const Tensor& src) {
                       if (inc[0] == 1 && inc[1] == 1) {
                         T* dp = d + off[0];
                         const T* sp = s + off[1];
+#pragma omp simd  // dst and src are different buffers
                         for (std::int64_t i = 0; i < n; ++i) dp[i] += sp[i];
                       } else {
                         for (std::int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] += s[off[1] + i * inc[1]];
@@ -153,6 +154,7 @@ Tensor sum_of(const Tensor& a, const Tensor& b) {
     for_each_row<3>(a.shape(), {&out.strides(), &a.strides(), &b.strides()}, {0, a.offset(), b.offset()},
                     [&](const auto& off, std::int64_t n, const auto& inc) {
                       if (inc[1] == 1 && inc[2] == 1) {
+#pragma omp simd  // out is a new buffer
                         for (std::int64_t i = 0; i < n; ++i) o[off[0] + i] = pa[off[1] + i] + pb[off[2] + i];
                       } else {
                         for (std::int64_t i = 0; i < n; ++i) o[off[0] + i] = pa[off[1] + i * inc[1]] + pb[off[2] + i * inc[2]];
