@@ -95,9 +95,9 @@ def main():
             row["model_gflop_per_step"] = flops / 1e9
             results["configs"][name] = row
             print(f"{name}: sinklab {row['sinklab']['ms_per_step']:.1f} ms/step ({row['sinklab']['tokens_per_s']:.0f} tok/s, "
-                  f"MFU {100 * row['sinklab']['mfu']:.0f}%, {row['sinklab']['peak_rss_mb']:.0f} MB) | pytorch "
+                  f"MFU {100 * row['sinklab']['mfu']:.1f}%, {row['sinklab']['peak_rss_mb']:.0f} MB) | pytorch "
                   f"{row['pytorch']['ms_per_step']:.1f} ms/step ({row['pytorch']['tokens_per_s']:.0f} tok/s, MFU "
-                  f"{100 * row['pytorch']['mfu']:.0f}%, {row['pytorch']['peak_rss_mb']:.0f} MB) | sinklab/pytorch "
+                  f"{100 * row['pytorch']['mfu']:.1f}%, {row['pytorch']['peak_rss_mb']:.0f} MB) | sinklab/pytorch "
                   f"{row['speedup']:.2f}x tokens/s, RSS {row['rss_ratio']:.2f}x", flush=True)
     out = os.path.join(ROOT, "runs", time.strftime("bench-%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
