@@ -1,7 +1,7 @@
 // Matmul through the engine against raw dnnl_sgemm at the shape of a d=384 transformer's MLP
 // (M=2048 tokens, K=384, N=1536, the benchmark's GEMM ceiling), plain (NN) and with a transposed
 // right operand (NT, as in linear layers that store weights as (out, in)); and the linear layers
-// and per-head attention products of bench/tiny.yaml, to see how far small GEMMs fall below it.
+// of bench/tiny.yaml, to see how far small GEMMs fall below it.
 #include <benchmark/benchmark.h>
 
 #include <oneapi/dnnl/dnnl.h>
@@ -76,26 +76,12 @@ void BM_linear_backward(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(4.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Batched per-head products: batch x (T, D) times (D, T), as in the attention scores.
-void BM_batched(benchmark::State& state) {
-  const std::int64_t batch = state.range(0), t = state.range(1), d = state.range(2);
-  Rng rng(1);
-  Tensor q = randn({batch, t, d}, rng), k = randn({batch, t, d}, rng);
-  NoGradGuard no_grad;
-  for (auto _ : state) {
-    Tensor s = ops::matmul(q, ops::transpose(k, -1, -2));
-    benchmark::DoNotOptimize(s.raw_data());
-  }
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * batch * t * t * d * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-}
-
-// tiny: attention projections, MLP in and out, the tied LM head (M = 16 x 128 tokens).
+// tiny: attention projections (q, k, v separate and fused, output), MLP in and out, the tied LM head
+// (M = 16 x 128 tokens).
 BENCHMARK(BM_linear)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 384})->Args({2048, 128, 512})->Args({2048, 512, 128})
     ->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_linear_backward)->ArgNames({"m", "k", "n"})->Args({2048, 128, 128})->Args({2048, 128, 384})->Args({2048, 128, 512})
     ->Args({2048, 512, 128})->Args({2048, 128, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
-// tiny: 16 sequences x 4 heads, T 128, head dim 32.
-BENCHMARK(BM_batched)->ArgNames({"batch", "t", "d"})->Args({64, 128, 32})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_dnnl_sgemm)->ArgName("nt")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_engine_matmul)->ArgName("nt")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 

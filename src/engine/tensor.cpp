@@ -133,7 +133,7 @@ void add_into(const Tensor& dst, const Tensor& src) {
                       if (inc[0] == 1 && inc[1] == 1) {
                         T* dp = d + off[0];
                         const T* sp = s + off[1];
-#pragma omp simd  // dst and src are different buffers
+#pragma omp simd  // src does not partly overlap dst (see the header)
                         for (std::int64_t i = 0; i < n; ++i) dp[i] += sp[i];
                       } else {
                         for (std::int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] += s[off[1] + i * inc[1]];

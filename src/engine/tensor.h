@@ -83,7 +83,8 @@ class Tensor {
 // Copies src into dst elementwise (same shape; any strides and dtypes of equal kind).
 void copy_into(const Tensor& dst, const Tensor& src);
 
-// dst += src elementwise (same shape and dtype; dst any strides).
+// dst += src elementwise (same shape and dtype; dst any strides). src must not partly overlap dst
+// (the loop is vectorised); the very same elements are fine.
 void add_into(const Tensor& dst, const Tensor& src);
 
 // a + b as a new contiguous tensor (same shape and dtype, any strides), without autograd: one pass

@@ -1,6 +1,7 @@
 #include "kernels/gemm.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -89,6 +90,11 @@ void gemm_eigen(const MatrixView& a, const MatrixView& b, double* c, std::int64_
 // oneDNN's BLAS-style entry point: safe to call from several threads at once; inside a parallel
 // region it runs on the calling thread, outside it on all threads.
 void sgemm(const MatrixView& a, const MatrixView& b, float* c, std::int64_t ldc, bool accumulate) {
+  if (a.cols == 0) {  // dnnl_sgemm leaves C as it was; the product is zero
+    if (!accumulate)
+      for (std::int64_t r = 0; r < a.rows; ++r) std::fill_n(c + r * ldc, b.cols, 0.0f);
+    return;
+  }
   // BLAS wants the leading dimension at least the row length (and 1) even where it is never
   // stepped (one row, one column, or no columns).
   const auto layout = [](const MatrixView& m) {

@@ -21,8 +21,8 @@ void gemm(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool a
           const void* bias = nullptr);
 
 // The same product (no batch, no bias) for a caller that is already one thread of a parallel loop:
-// it runs on the calling thread only, so each thread can work on its own block of rows. C's rows
-// are ldc elements apart (0: contiguous, b.cols).
+// inside an active parallel region it runs on the calling thread only, so each thread can work on
+// its own block of rows. C's rows are ldc elements apart (0: contiguous, b.cols).
 void gemm_on_this_thread(DType dtype, const MatrixView& a, const MatrixView& b, void* c, bool accumulate = false,
                          std::int64_t ldc = 0);
 

@@ -42,7 +42,6 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
       .normalize = variant_.normalize,
       .sigmoid_bias = variant_.sigmoid_bias,
       .return_probs = want_probs};
-  auto heads = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
   ops::AttentionResult result;
   Tensor v;  // (B, H, T, D)
   if (!q_norm && pos_ != PosKind::rope) {
@@ -54,6 +53,7 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
     result = ops::causal_attention_packed(qkv, options, sink_logit);
     if (captures != nullptr && captures->values) v = ops::permute(ops::reshape(ops::slice(qkv, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3});
   } else {
+    auto heads = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
     Tensor q = heads(wq.forward(x)), k = heads(wk.forward(x));
     v = heads(wv.forward(x));
     if (q_norm) {

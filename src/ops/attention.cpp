@@ -89,7 +89,8 @@ S* matrix(const HeadsOut& o, std::int64_t i) {
 }
 
 // body(i, thread) for each of the `count` (sequence, head) pairs, split over threads (thread <
-// omp_get_max_threads()); an exception is carried out of the parallel region.
+// min(count, omp_get_max_threads())); an exception is carried out of the parallel region. One
+// sequence of few heads (sampling) keeps only that many threads busy.
 template <class Body>
 void for_each_pair(std::int64_t count, std::int64_t work, Body&& body) {
   std::exception_ptr error;
@@ -235,10 +236,11 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
   const std::int64_t T = q.T, D = q.D, H = q.H;
   const Shape4 s{q.batch, H, T, D};
   if (sink_in.defined()) {
-    if (options.kind != AttentionKind::softmax) fail("causal_attention: a sink logit needs softmax attention");
-    if (sink_in.shape() != Shape{H}) fail("causal_attention: sink logits must be ({},), one per head; got {}", H, to_string(sink_in.shape()));
+    if (options.kind != AttentionKind::softmax) fail("{}: a sink logit needs softmax attention", name);
+    if (sink_in.shape() != Shape{H}) fail("{}: sink logits must be ({},), one per head; got {}", name, H, to_string(sink_in.shape()));
     if (sink_in.dtype() != dtype)
-      fail("causal_attention: dtypes differ ({} and sink {})", dtype_name(dtype), dtype_name(sink_in.dtype()));
+      fail("{}: dtypes differ: {} {} and sink {} {}", name, dtype_name(dtype), to_string(shape), dtype_name(sink_in.dtype()),
+           to_string(sink_in.shape()));
   }
   const Tensor sink = sink_in.defined() ? detail::contiguous_data(sink_in) : Tensor();
   const double scale = options.scale != 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(D));
@@ -248,7 +250,7 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
   Tensor probs = Tensor::empty(probs_shape, dtype);  // (BH, T, T); row i holds keys 0..i
   Tensor extra = Tensor::empty({s.BH * T}, dtype);
   auto [out, out_view] = heads_output(shape, dtype);
-  dispatch_float(dtype, "causal_attention", [&, &out_view = out_view]<class S>() {
+  dispatch_float(dtype, name, [&, &out_view = out_view]<class S>() {
     const S* sink_data = sink.defined() ? sink.data<S>() : nullptr;
     for_each_pair(s.BH, s.BH * T * T * D, [&](std::int64_t i, int) {
       forward_pair<S>(i, q, k, v, probs.data<S>(), extra.data<S>(), sink_data, out_view, s, options, scale);
@@ -259,15 +261,17 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
   if (options.return_probs) result.probs = probs.detach();
   inputs.push_back(sink_in);
   result.out = record(out, name, inputs,
-                      [q, k, v, probs, extra, s, scale, options, has_sink = sink.defined(), make_grads = std::move(make_grads)](
+                      [name, q, k, v, probs, extra, s, scale, options, has_sink = sink.defined(), make_grads = std::move(make_grads)](
                           const Tensor& g_in, const std::vector<bool>& needs) {
                         const DType dt = probs.dtype();
                         const Heads g = heads(g_in);
                         GradTargets targets = make_grads(needs);
                         Tensor sink_rows = has_sink ? Tensor::empty({s.BH * s.T}, dt) : Tensor();
-                        Tensor scratch = Tensor::empty({omp_get_max_threads(), s.T, s.T}, dt);  // each thread's dS
+                        // Each thread's dS; with static scheduling only the first BH threads get pairs.
+                        const std::int64_t slots = std::min<std::int64_t>(s.BH, omp_get_max_threads());
+                        Tensor scratch = Tensor::empty({slots, s.T, s.T}, dt);
                         Tensor gsink;
-                        dispatch_float(dt, "causal_attention backward", [&]<class S>() {
+                        dispatch_float(dt, name, [&]<class S>() {
                           S* sink_row_data = has_sink ? sink_rows.data<S>() : nullptr;
                           for_each_pair(s.BH, s.BH * s.T * s.T * s.D, [&](std::int64_t i, int thread) {
                             S* ds = scratch.data<S>() + thread * s.T * s.T;
@@ -295,6 +299,7 @@ AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const T
          to_string(k_in.shape()), to_string(v_in.shape()));
   detail::check_same_dtype(q_in, k_in, "causal_attention");
   detail::check_same_dtype(q_in, v_in, "causal_attention");
+  if (q_in.shape().back() == 0) fail("causal_attention: d_head must be > 0; got q {}", to_string(q_in.shape()));
   const Shape shape = q_in.shape();
   return attend("causal_attention", heads(q_in), heads(k_in), heads(v_in), shape, q_in.dtype(), options, sink_in, {q_in, k_in, v_in},
                 [shape, dtype = q_in.dtype()](const std::vector<bool>& needs) {
@@ -316,6 +321,7 @@ AttentionResult causal_attention_packed(const Tensor& qkv_in, const AttentionOpt
   const std::size_t r = qkv_in.dim();
   if (r < 4 || qkv_in.shape()[r - 3] != 3)
     fail("causal_attention_packed: qkv must be (..., T, 3, H, d_head); got {}", to_string(qkv_in.shape()));
+  if (qkv_in.shape().back() == 0) fail("causal_attention_packed: d_head must be > 0; got qkv {}", to_string(qkv_in.shape()));
   const Tensor qkv = detail::contiguous_data(qkv_in);
   const Shape& packed = qkv.shape();
   const std::int64_t T = packed[r - 4], H = packed[r - 2], D = packed[r - 1];

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "engine/parallel.h"
 #include "ops/ops.h"
 #include "support/gradcheck.h"
 
@@ -84,16 +85,64 @@ TEST(Attention, PackedMatchesSeparate) {
   const auto gs = packed_sink_grad.to_vector<double>(), ws = sink.grad().to_vector<double>();
   for (std::size_t i = 0; i < gs.size(); ++i) ASSERT_NEAR(gs[i], ws[i], 1e-12);
 
-  Tensor small = random_input({2, 5, 3, 2, 3}, rng);
+  Tensor small = random_input({2, 5, 3, 2, 3}, rng, true);  // not contiguous: read through a copy
   Tensor small_sink = random_input({2}, rng);
   expect_gradcheck("causal_attention_packed",
                    [](const Inputs& in) { return ops::causal_attention_packed(in[0], {}, in[1]).out; }, {small, small_sink});
+  const ops::AttentionOptions sigmoid{.kind = ops::AttentionKind::sigmoid, .normalize = true, .sigmoid_bias = -0.5};
+  expect_gradcheck("causal_attention_packed",
+                   [sigmoid](const Inputs& in) { return ops::causal_attention_packed(in[0], sigmoid).out; }, {small});
   try {
     ops::causal_attention_packed(Tensor::zeros({2, 5, 2, 3, 4}));
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("qkv must be (..., T, 3, H, d_head); got (2, 5, 2, 3, 4)"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(ops::causal_attention_packed(Tensor::zeros({2, 5, 3, 2, 0})), Error);
+  EXPECT_THROW(ops::causal_attention_packed(Tensor::zeros({2, 5, 3, 2, 4}), {}, Tensor::zeros({3})), Error);
+}
+
+// What training runs: fp32, packed rows 3·H·D apart, several query blocks, against fp64.
+TEST(Attention, PackedFp32MatchesFp64) {
+  Rng rng(119);
+  Tensor qkv64 = randn({2, 150, 3, 3, 8}, rng, 1.0, DType::f64).set_requires_grad();
+  Tensor qkv32 = qkv64.to(DType::f32).set_requires_grad();
+  const Tensor weights = randn({2, 3, 150, 8}, rng, 1.0, DType::f64);
+  const Tensor want = ops::causal_attention_packed(qkv64).out;
+  backward(ops::sum(want * weights));
+  const Tensor got = ops::causal_attention_packed(qkv32).out;
+  backward(ops::sum(got * weights.to(DType::f32)));
+  const auto g = got.to_vector<float>();
+  const auto w = want.to_vector<double>();
+  for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], w[i], 1e-5) << "output " << i;
+  const auto gg = qkv32.grad().to_vector<float>();
+  const auto gw = qkv64.grad().to_vector<double>();
+  for (std::size_t i = 0; i < gg.size(); ++i) ASSERT_NEAR(gg[i], gw[i], 2e-4 * (1 + std::abs(gw[i]))) << "gradient " << i;
+}
+
+// Pairs are split over threads, each with its own scratch: the bits do not depend on how many.
+TEST(Attention, SameBitsAtAnyThreadCount) {
+  Rng rng(120);
+  const Tensor q = randn({3, 5, 70, 8}, rng), k = randn({3, 5, 70, 8}, rng), v = randn({3, 5, 70, 8}, rng);
+  const Tensor sink = randn({5}, rng), weights = randn({3, 5, 70, 8}, rng);
+  const int before = num_threads();
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 3}) {
+    set_num_threads(threads);
+    std::vector<Tensor> in{q.clone().set_requires_grad(), k.clone().set_requires_grad(), v.clone().set_requires_grad(),
+                           sink.clone().set_requires_grad()};
+    const Tensor out = ops::causal_attention(in[0], in[1], in[2], {}, in[3]).out;
+    backward(ops::sum(out * weights));
+    std::vector<float> all = out.to_vector<float>();
+    for (const Tensor& t : in) {
+      const auto g = t.grad().to_vector<float>();
+      all.insert(all.end(), g.begin(), g.end());
+    }
+    results.push_back(all);
+  }
+  set_num_threads(before);
+  ASSERT_EQ(results[0].size(), results[1].size());
+  for (std::size_t i = 0; i < results[0].size(); ++i) ASSERT_EQ(results[0][i], results[1][i]) << "value " << i;
 }
 
 // Per-head views of (B, T, H, D) projections are read in place, the output is such a view too, and
@@ -113,7 +162,8 @@ TEST(Attention, ReadsAndWritesPerHeadViewsOfTokenMajorBuffers) {
   Tensor out = ops::causal_attention(as_heads(q), as_heads(k), as_heads(v)).out;
   EXPECT_TRUE(as_heads(out).is_contiguous());  // (B, T, H, D) memory
 
-  // f32 runs through oneDNN's nested batches: compare with contiguous copies, values and gradients.
+  // f32 reads and writes the strided rows through dnnl_sgemm: compare with contiguous copies, values
+  // and gradients.
   const auto run = [&](bool views) {
     Rng r(117);
     std::vector<Tensor> xs;
@@ -166,7 +216,7 @@ TEST(Attention, VariantsMatchTheirDefinitions) {
 // The fused op equals the composition of its parts: scores, causal mask, softmax, weighted sum.
 TEST(Attention, MatchesComposedOps) {
   Rng rng(112);
-  const std::int64_t B = 2, H = 3, T = 7, D = 4;
+  const std::int64_t B = 2, H = 3, T = 130, D = 4;  // three query blocks
   Tensor q = randn({B, H, T, D}, rng, 1.0, DType::f64), k = randn({B, H, T, D}, rng, 1.0, DType::f64),
          v = randn({B, H, T, D}, rng, 1.0, DType::f64);
   std::vector<double> mask(T * T);
