@@ -1,6 +1,9 @@
 #pragma once
 #include <cstddef>
+#include <omp.h>
+
 #include <cstdint>
+#include <exception>
 #include <vector>
 
 #include "engine/strided.h"
@@ -33,6 +36,28 @@ void for_each_piece(const std::vector<Piece>& pieces, Body&& body) {
   const auto count = static_cast<std::int64_t>(pieces.size());
 #pragma omp parallel for schedule(dynamic) if (parallel_worthwhile(work))
   for (std::int64_t i = 0; i < count; ++i) body(static_cast<std::size_t>(i), pieces[static_cast<std::size_t>(i)]);
+}
+
+// body(i, thread) for i in [0, count), split statically over at most `threads` threads
+// (thread < min(count, threads)). An exception must not leave an OpenMP region: the first one a
+// body throws is rethrown after the loop.
+template <class Body>
+void parallel_for(std::int64_t count, int threads, Body&& body) {
+  std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+  {
+    const int thread = omp_get_thread_num();
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) {
+      try {
+        body(i, thread);
+      } catch (...) {
+#pragma omp critical(sinklab_parallel_for_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace sinklab

@@ -3,14 +3,13 @@
 #include <omp.h>
 
 #include <cmath>
-#include <exception>
 #include <functional>
 #include <tuple>
 
 #include "engine/autograd.h"
+#include "engine/parallel.h"
 #include "kernels/gemm.h"
 #include "kernels/vector_math.h"
-#include "engine/parallel.h"
 #include "ops/map.h"
 
 namespace sinklab::ops {
@@ -88,26 +87,11 @@ S* matrix(const HeadsOut& o, std::int64_t i) {
   return static_cast<S*>(o.data) + (i / o.H) * o.outer_stride + (i % o.H) * o.head_stride;
 }
 
-// body(i, thread) for each of the `count` (sequence, head) pairs, split over threads (thread <
-// min(count, omp_get_max_threads())); an exception is carried out of the parallel region. One
-// sequence of few heads (sampling) keeps only that many threads busy.
+// body(i, thread) for each of the `count` (sequence, head) pairs, split over threads. One sequence
+// of few heads (sampling) keeps only that many threads busy.
 template <class Body>
 void for_each_pair(std::int64_t count, std::int64_t work, Body&& body) {
-  std::exception_ptr error;
-#pragma omp parallel if (parallel_worthwhile(work))
-  {
-    const int thread = omp_get_thread_num();
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) {
-      try {
-        body(i, thread);
-      } catch (...) {
-#pragma omp critical(causal_attention_error)
-        if (!error) error = std::current_exception();
-      }
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  parallel_for(count, parallel_worthwhile(work) ? omp_get_max_threads() : 1, body);
 }
 
 // Turns row r (query i of head h) of raw scores q.k into attention weights, in place; zeroes the

@@ -3,9 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <exception>
 
 #include "engine/autograd.h"
+#include "engine/parallel.h"
 #include "kernels/gemm.h"
 #include "kernels/vector_math.h"
 #include "ops/elementwise.h"
@@ -87,26 +87,18 @@ Tensor linear_cross_entropy(const Tensor& x_in, const Tensor& weight_in, const T
     if (want_gw) gw_parts.push_back(Tensor::empty({V, C}, x.dtype()));
   }
   std::vector<double> row_loss(static_cast<std::size_t>(rows), 0.0);
-  std::exception_ptr error;  // an exception must not leave the parallel region
   dispatch_float(x.dtype(), "linear_cross_entropy", [&]<class T>() {
     const T *px = x.data<T>(), *pw = w.data<T>();
     T* pgx = want_gx ? gx.data<T>() : nullptr;
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(parts))
-    for (std::int64_t p = 0; p < parts; ++p) {
-      try {
-        T* buffer = logits[static_cast<std::size_t>(p)].data<T>();
-        T* gw = want_gw ? gw_parts[static_cast<std::size_t>(p)].data<T>() : nullptr;
-        const std::int64_t first = blocks * p / parts, last = blocks * (p + 1) / parts;
-        for (std::int64_t b = first; b < last; ++b)
-          run_block<T>(px, pw, pt, ignore_index, sizes, b * block_rows, std::min(rows, (b + 1) * block_rows), buffer,
-                       row_loss.data(), pgx, gw, b > first);
-      } catch (...) {
-#pragma omp critical(linear_cross_entropy_error)
-        if (!error) error = std::current_exception();
-      }
-    }
+    parallel_for(parts, static_cast<int>(parts), [&](std::int64_t p, int) {
+      T* buffer = logits[static_cast<std::size_t>(p)].data<T>();
+      T* gw = want_gw ? gw_parts[static_cast<std::size_t>(p)].data<T>() : nullptr;
+      const std::int64_t first = blocks * p / parts, last = blocks * (p + 1) / parts;
+      for (std::int64_t b = first; b < last; ++b)
+        run_block<T>(px, pw, pt, ignore_index, sizes, b * block_rows, std::min(rows, (b + 1) * block_rows), buffer,
+                     row_loss.data(), pgx, gw, b > first);
+    });
   });
-  if (error) std::rethrow_exception(error);
   Tensor gw;
   if (want_gw && blocks == 0) gw = Tensor::zeros({V, C}, x.dtype());  // no rows: no part wrote its sum
   else if (want_gw) {

@@ -79,5 +79,25 @@ TEST(Parallel, PiecesCoverEveryArrayInOrderAndEachPieceRunsOnce) {
     for (int n : h) ASSERT_EQ(n, 1);
 }
 
+
+// parallel_for visits every index once, hands out thread numbers below the thread count, and
+// carries a body's exception out of the parallel region.
+TEST(Parallel, ParallelForCoversEveryIndexAndRethrows) {
+  std::vector<int> visits(37, 0), threads(37, -1);
+  parallel_for(37, 3, [&](std::int64_t i, int thread) {
+    ++visits[static_cast<std::size_t>(i)];
+    threads[static_cast<std::size_t>(i)] = thread;
+  });
+  for (std::size_t i = 0; i < visits.size(); ++i) {
+    EXPECT_EQ(visits[i], 1) << i;
+    EXPECT_GE(threads[i], 0);
+    EXPECT_LT(threads[i], 3);
+  }
+  EXPECT_THROW(parallel_for(10, 2, [](std::int64_t i, int) {
+                 if (i == 7) fail("index {}", i);
+               }),
+               Error);
+  parallel_for(0, 2, [](std::int64_t, int) { FAIL() << "no index to visit"; });
+}
 }  // namespace
 }  // namespace sinklab
