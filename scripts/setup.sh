@@ -3,10 +3,14 @@
 # when every package is already present. Run as root or with sudo available.
 set -euo pipefail
 
+# Both README commands need all of these (command 2 only adds the test and benchmark libraries).
+# ocl-icd-opencl-dev: Debian's oneDNN CMake config looks for OpenCL, and libdnnl-dev only
+# recommends it, so --no-install-recommends would leave CMake failing on a fresh machine.
+# ca-certificates: curl's HTTPS downloads of the data sets (without SINKLAB_DATA_MIRROR).
 packages=(
   build-essential cmake ninja-build pkg-config
-  libdnnl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
-  libsentencepiece-dev libssl-dev curl unzip gnuplot-nox libgtest-dev libbenchmark-dev
+  libdnnl-dev ocl-icd-opencl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
+  libsentencepiece-dev libssl-dev curl ca-certificates unzip gnuplot-nox libgtest-dev libbenchmark-dev
 )
 
 missing=()

@@ -2,6 +2,7 @@
 # The README's test command: installs what is missing, builds, and runs the whole test suite twice,
 # in the release build and under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
+. "$(dirname "$0")/mirror.sh"
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh

@@ -53,7 +53,8 @@ void cut_to_last_document(const fs::path& file, TextFormat format) {
   io::write_file_atomic(file, text);
 }
 
-void fetch_split(const DatasetInfo& set, const SplitSource& src, std::ostream& log) {
+void fetch_split(const DatasetInfo& set, const SplitSource& src, const std::optional<fs::path>& mirror,
+                 std::ostream& log) {
   const fs::path dest = split_path(set.name, src.split);
   const fs::path record = dest.string() + ".source";
   if (fs::exists(dest) && fs::exists(record)) {
@@ -63,13 +64,17 @@ void fetch_split(const DatasetInfo& set, const SplitSource& src, std::ostream& l
   fs::create_directories(dest.parent_path());
   const fs::path part = dest.string() + ".part";
   std::string origin, expected;
-  const auto mirror = data_mirror();
-  if (mirror && !src.mirror_path.empty() && fs::exists(*mirror / src.mirror_path)) {
+  if (mirror && !src.mirror_path.empty()) {
+    if (!fs::exists(*mirror / src.mirror_path))
+      fail("{}/{}: the mirror SINKLAB_DATA_MIRROR={} has no {}", set.name, src.split, mirror->string(),
+           (*mirror / src.mirror_path).string());
     fs::copy_file(*mirror / src.mirror_path, part, fs::copy_options::overwrite_existing);
     origin = "mirror " + (*mirror / src.mirror_path).string();
     expected = src.mirror_sha256;
   } else {
-    if (mirror) log << "  the mirror " << mirror->string() << " has no copy of " << set.name << "/" << src.split << "\n";
+    if (mirror)
+      log << "  " << set.name << "/" << src.split << " is not mirrored (the mirror holds no such split):"
+          << " downloading it from the official URL\n";
     if (!src.archive_member.empty()) {
       const fs::path archive = dest.parent_path() / fs::path(src.url).filename();
       if (!fs::exists(archive)) {
@@ -115,7 +120,14 @@ fs::path data_dir() {
 std::optional<fs::path> data_mirror() {
   const char* env = std::getenv("SINKLAB_DATA_MIRROR");
   if (!env || !*env) return std::nullopt;
-  return fs::path(env);
+  // A relative mirror means the directory sinklab was started in; a mirror that is set but not
+  // there is an error, never a quiet fall-back to the network.
+  const fs::path mirror = fs::absolute(env).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_directory(mirror, ec))
+    fail("SINKLAB_DATA_MIRROR is '{}', but there is no folder {} (unset it to download from the official URLs)", env,
+         mirror.string());
+  return mirror;
 }
 
 fs::path split_path(const std::string& dataset, const std::string& split) {
@@ -125,14 +137,15 @@ fs::path split_path(const std::string& dataset, const std::string& split) {
 void fetch_dataset(const std::string& dataset, const std::vector<std::string>& splits, std::ostream& log) {
   const DatasetInfo& set = dataset_info(dataset);
   log << "fetching " << set.name << ": " << set.description << "\n";
+  const auto mirror = data_mirror();
   for (const auto& src : set.splits) {
     bool wanted = splits.empty();
     for (const auto& s : splits) wanted = wanted || s == src.split;
-    if (splits.empty() && data_mirror() && src.mirror_path.empty()) {
+    if (splits.empty() && mirror && src.mirror_path.empty()) {
       log << "  " << set.name << "/" << src.split << ": not in the mirror, skipped (fetch it by name with a network)\n";
       continue;
     }
-    if (wanted) fetch_split(set, src, log);
+    if (wanted) fetch_split(set, src, mirror, log);
   }
   for (const auto& s : splits) set.split(s);  // an unknown split name is an error, after the rest
 }

@@ -11,7 +11,8 @@ namespace sinklab::data {
 
 // $SINKLAB_DATA_DIR, else ./data.
 std::filesystem::path data_dir();
-// $SINKLAB_DATA_MIRROR when set.
+// $SINKLAB_DATA_MIRROR when set, made absolute against the working directory; an error when that
+// folder does not exist.
 std::optional<std::filesystem::path> data_mirror();
 
 // Where a fetched split lives: <data_dir>/<data set>/<file>.

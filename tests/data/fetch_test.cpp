@@ -54,6 +54,55 @@ TEST_F(Fetch, MirrorCopiesAreVerifiedAgainstTheManifest) {
   EXPECT_FALSE(std::filesystem::exists(data::split_path("wikitext2", "valid")));
 }
 
+// A mirror that is set but absent stops the fetch and names the folder: no fall-back to the network.
+TEST_F(Fetch, AMirrorThatIsNotThereIsAnErrorNamingTheFolder) {
+  setenv("SINKLAB_DATA_MIRROR", (dir / "no-such-mirror").c_str(), 1);
+  std::ostringstream log;
+  try {
+    data::fetch_dataset("tinystories", {}, log);
+    FAIL() << log.str();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "no-such-mirror").string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(log.str().find("download"), std::string::npos) << log.str();
+  // A mirror folder without the split's file is an error too, naming the file it looked for.
+  std::filesystem::create_directories(dir / "empty-mirror");
+  setenv("SINKLAB_DATA_MIRROR", (dir / "empty-mirror").c_str(), 1);
+  const auto& split = data::dataset_info("tinystories").split("train");
+  try {
+    data::fetch_dataset("tinystories", {"train"}, log);
+    FAIL() << log.str();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "empty-mirror" / split.mirror_path).string()), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(log.str().find("download"), std::string::npos) << log.str();
+}
+
+// A relative mirror path means the working directory it was given in.
+TEST_F(Fetch, ARelativeMirrorIsResolvedAgainstTheWorkingDirectory) {
+  const auto& split = data::dataset_info("wikitext2").split("valid");
+  write_file(dir / "mirror" / split.mirror_path, "not the real file\n");
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  setenv("SINKLAB_DATA_MIRROR", "./mirror", 1);
+  const auto mirror = data::data_mirror();
+  std::string error;
+  std::ostringstream log;
+  try {
+    data::fetch_dataset("wikitext2", {"valid"}, log);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  std::filesystem::current_path(before);
+  ASSERT_TRUE(mirror.has_value());
+  EXPECT_EQ(*mirror, (dir / "mirror").lexically_normal());
+  // The file was found through the relative path (and then refused by its checksum).
+  EXPECT_NE(error.find("checksum mismatch from mirror " + (dir / "mirror" / split.mirror_path).string()),
+            std::string::npos)
+      << error;
+}
+
 // The real mirror (CI sets SINKLAB_DATA_MIRROR): fetch TinyStories, tokenize with BPE.
 TEST_F(Fetch, RealMirrorTinyStoriesFetchesAndTokenizes) {
   if (real_mirror.empty()) GTEST_SKIP() << "SINKLAB_DATA_MIRROR is not set";
