@@ -378,21 +378,29 @@ std::vector<std::pair<std::string, double>> scalars(const json& r) {
 
 }  // namespace
 
-Recorder::Recorder(const AnalysisConfig& config, fs::path run_dir, data::Batch probe, std::int64_t resume_step)
-    : config_(config), run_dir_(std::move(run_dir)), probe_(std::move(probe)) {
-  // A run restarting from scratch (no checkpoint) records step 0 again: keep nothing then.
-  const std::int64_t keep = resume_step > 0 ? resume_step : -1;
-  io::keep_records_until(run_dir_ / "analysis.jsonl", keep, io::RecordFormat::jsonl);
-  io::keep_records_until(run_dir_ / "analysis.csv", keep, io::RecordFormat::csv);
-  std::ifstream in(run_dir_ / "analysis.jsonl");
-  for (std::string line; std::getline(in, line);) analyses_ += !line.empty();
+namespace {
+
+// A run restarting from scratch (no checkpoint) records step 0 again: keep nothing then.
+io::AppendFile cut_back(const fs::path& file, std::int64_t resume_step, io::RecordFormat format) {
+  io::keep_records_until(file, resume_step > 0 ? resume_step : -1, format);
+  return io::AppendFile(file);
 }
+
+}  // namespace
+
+Recorder::Recorder(const AnalysisConfig& config, fs::path run_dir, data::Batch probe, std::int64_t resume_step)
+    : config_(config),
+      run_dir_(std::move(run_dir)),
+      probe_(std::move(probe)),
+      jsonl_(cut_back(run_dir_ / "analysis.jsonl", resume_step, io::RecordFormat::jsonl)),
+      csv_(cut_back(run_dir_ / "analysis.csv", resume_step, io::RecordFormat::csv)),
+      analyses_(static_cast<std::int64_t>(io::read_jsonl(run_dir_ / "analysis.jsonl").size())) {}
 
 bool Recorder::due(std::int64_t step, bool last) const {
   return config_.every > 0 && (last || step % config_.every == 0);
 }
 
-void Recorder::record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last) {
+json Recorder::record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last) {
   const bool snap = analyses_ == 0 || last || (config_.snapshot_every > 0 && analyses_ % config_.snapshot_every == 0);
   Tensor maps;
   json r{{"step", step}, {"tokens", tokens}};
@@ -405,24 +413,21 @@ void Recorder::record(const nn::Transformer& model, std::int64_t step, std::int6
     r["snapshot"] = rel;
   }
   ++analyses_;
-  std::ofstream(run_dir_ / "analysis.jsonl", std::ios::app) << r.dump() << "\n" << std::flush;
+  jsonl_.append(r.dump() + "\n");
   const auto cols = scalars(r);
-  const fs::path csv = run_dir_ / "analysis.csv";
-  const bool header = !fs::exists(csv) || fs::file_size(csv) == 0;
-  std::ofstream out(csv, std::ios::app);
-  if (header) {
-    for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].first;
-    out << "\n";
+  std::string header, row;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    header += (i ? "," : "") + cols[i].first;
+    row += fmt::format("{}{}", i ? "," : "", cols[i].second);
   }
-  for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << fmt::format("{}", cols[i].second);
-  out << "\n";
+  if (csv_.empty()) csv_.append(header + "\n");
+  csv_.append(row + "\n");
+  return r;
 }
 
 void Recorder::write_summary() const {
-  std::ifstream in(run_dir_ / "analysis.jsonl");
   std::vector<json> records;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) records.push_back(json::parse(line));
+  for (auto& r : io::read_jsonl(run_dir_ / "analysis.jsonl")) records.push_back(std::move(r.value));
   if (records.empty()) return;
   const json& last = records.back();
   json summary{{"step", last.at("step")}, {"tokens", last.at("tokens")}};

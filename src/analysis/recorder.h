@@ -8,6 +8,7 @@
 #include "analysis/analysis_config.h"
 #include "data/dataset.h"
 #include "engine/tensor.h"
+#include "io/append_file.h"
 #include "nn/transformer.h"
 
 namespace sinklab::analysis {
@@ -28,7 +29,8 @@ class Recorder {
   Recorder(const AnalysisConfig& config, std::filesystem::path run_dir, data::Batch probe, std::int64_t resume_step);
 
   bool due(std::int64_t step, bool last) const;
-  void record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last);
+  // Analyses the model, appends the record to analysis.jsonl and analysis.csv, and returns it.
+  nlohmann::ordered_json record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last);
   // summary.json: final values and emergence times of the sink rate.
   void write_summary() const;
 
@@ -36,6 +38,7 @@ class Recorder {
   AnalysisConfig config_;
   std::filesystem::path run_dir_;
   data::Batch probe_;
+  io::AppendFile jsonl_, csv_;
   std::int64_t analyses_ = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "train/interrupt.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "train/run_folder.h"
 
 extern char** environ;
 
@@ -63,12 +64,26 @@ void read_final(const fs::path& run_dir, Outcome& o) {
   }
 }
 
+nlohmann::ordered_json run_list(const train::Ablation& ab, const std::vector<Outcome>& outcomes) {
+  nlohmann::ordered_json list = nlohmann::json::array();
+  for (std::size_t i = 0; i < ab.runs.size(); ++i) {
+    const auto& r = ab.runs[i];
+    const auto& o = outcomes[i];
+    list.push_back({{"run", r.name}, {"variant", r.variant}, {"seed", r.seed}, {"status", o.status}, {"step", o.step},
+                    {"steps", r.steps}, {"loss", o.loss}, {"val_loss", o.val_loss}, {"overrides", r.sets}});
+  }
+  return list;
+}
+
 }  // namespace
 
 int run_ablation(const AblateOptions& opt) {
-  const train::Ablation ab = train::load_ablation(opt.file);
   if (opt.jobs < 1) fail("ablate: --jobs must be at least 1, got {}", opt.jobs);
-  const fs::path root = opt.runs_dir / ab.name;
+  if (opt.max_runs < 0) fail("ablate: --max-runs must be at least 1, got {}", opt.max_runs);
+  const train::Ablation ab = train::load_ablation(opt.file, opt.max_runs > 0 ? opt.max_runs : train::default_max_runs);
+  // One ablate per ablation folder at a time; each run's own folder is locked by its `train`.
+  train::RunFolder folder(opt.runs_dir, ab.name, true, "ablation", train::ablation_list);
+  const fs::path root = folder.path();
   fs::create_directories(root / "logs");
   const int threads = std::max(1, num_threads() / opt.jobs);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -91,6 +106,9 @@ int run_ablation(const AblateOptions& opt) {
       queue.push_back(i);
     }
   }
+  // The run list first (it marks the folder as an ablation's), the outcomes when the runs end.
+  io::write_file_atomic(root / train::ablation_list, run_list(ab, outcomes).dump(2) + "\n");
+  folder.keep();
   std::cout << fmt::format("ablation {}: {} runs ({} finished already, {} to run), {} at a time with {} threads each; "
                            "runs in {}, their output in {}\n",
                            ab.name, ab.runs.size(), ab.runs.size() - queue.size(), queue.size(), opt.jobs, threads,
@@ -148,7 +166,6 @@ int run_ablation(const AblateOptions& opt) {
   // The summary, on screen and as JSON beside the runs.
   std::cout << fmt::format("\n{:<36} {:>5} {:>12} {:>7} {:>9} {:>9} {:>8}\n", "variant", "seed", "status", "step", "loss", "val_loss",
                            "minutes");
-  nlohmann::ordered_json summary = nlohmann::json::array();
   bool failed = false, incomplete = false;
   for (std::size_t i = 0; i < ab.runs.size(); ++i) {
     const auto& r = ab.runs[i];
@@ -157,10 +174,8 @@ int run_ablation(const AblateOptions& opt) {
     incomplete = incomplete || (o.status != "finished" && o.status != "skipped");
     std::cout << fmt::format("{:<36} {:>5} {:>12} {:>7} {:>9.4f} {:>9.4f} {:>8.1f}\n", r.variant, r.seed, o.status, o.step, o.loss,
                              o.val_loss, o.minutes);
-    summary.push_back({{"run", r.name}, {"variant", r.variant}, {"seed", r.seed}, {"status", o.status}, {"step", o.step},
-                       {"steps", r.steps}, {"loss", o.loss}, {"val_loss", o.val_loss}, {"overrides", r.sets}});
   }
-  io::write_file_atomic(root / "ablation.json", summary.dump(2) + "\n");
+  io::write_file_atomic(root / train::ablation_list, run_list(ab, outcomes).dump(2) + "\n");
   if (!train::InterruptGuard::requested()) {
     try {
       report::CompareOptions copt;

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 
 namespace sinklab::cli {
@@ -8,6 +9,7 @@ struct AblateOptions {
   std::filesystem::path runs_dir;
   int jobs = 1;
   std::int64_t stop_after = 0;  // passed to every run: checkpoint and stop after this step
+  std::int64_t max_runs = 0;    // > 0: allow this many runs (default: train::default_max_runs)
 };
 
 // Runs every (variant, seed) of an ablation file as its own `sinklab train` process, `jobs` at a

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
 
 namespace sinklab::cli {
 
@@ -18,14 +17,9 @@ void AnalysisObserver::started(const train::TrainingContext& c) {
 std::string AnalysisObserver::stepped(std::int64_t step, std::int64_t tokens, bool last) {
   if (!recorder_ || !recorder_->due(step, last)) return "";
   const auto t0 = std::chrono::steady_clock::now();
-  recorder_->record(*model_, step, tokens, last);
+  const auto r = recorder_->record(*model_, step, tokens, last);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The headline numbers of the record just written.
-  std::ifstream in(run_dir_ / "analysis.jsonl");
-  std::string line, previous;
-  while (std::getline(in, line))
-    if (!line.empty()) previous = line;
-  const auto r = nlohmann::json::parse(previous);
   const auto eps = r.at("eps");
   std::string rates;
   for (std::size_t e = 0; e < eps.size(); ++e) rates += fmt::format(" {}:{:.3f}", eps[e].get<double>(), r.at("sink_rate")[e].get<double>());

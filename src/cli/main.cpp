@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "analysis/recorder.h"
@@ -15,9 +17,11 @@
 #include "data/manifest.h"
 #include "engine/error.h"
 #include "io/atomic_file.h"
+#include "train/ablation.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/inference.h"
+#include "train/memory_estimate.h"
 #include "train/trainer.h"
 
 namespace {
@@ -61,13 +65,16 @@ int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   return 0;
 }
 
-int cmd_eval(const fs::path& run_dir, std::int64_t batches) {
+int cmd_eval(const fs::path& run_dir, std::optional<std::int64_t> batches) {
+  if (batches && *batches < 1) fail("eval: --batches must be at least 1, got {}", *batches);
   auto run = train::load_run(run_dir);
-  if (batches > 0) run.config.train.eval_batches = batches;
+  if (batches) run.config.train.eval_batches = *batches;
+  train::check_memory(train::evaluation_memory(run.config, run.config.train.eval_batches), "eval of " + run_dir.string());
   auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
   const auto val = train::validation_batches(run.config, data);
   const train::EvalLoss result = train::evaluate(*run.model, val);
   const double loss = result.loss;
+  if (!std::isfinite(loss)) fail("{}: the validation loss at step {} is {} (the run diverged)", run_dir.string(), run.step, loss);
   const std::int64_t tokens = run.config.train.eval_batches * run.config.train.batch_size * run.config.data.context;
   const std::string source = data.task ? "synthetic task " + run.config.data.task : data.valid_text.string();
   std::cout << fmt::format("{} at step {}: val_loss {:.4f} (perplexity {:.2f}) on {} batches, {} tokens of {}\n",
@@ -106,9 +113,11 @@ int main(int argc, char** argv) {
   ablate_cmd->add_option("file", aopt.file, "the ablation YAML file")->required()->check(CLI::ExistingFile);
   ablate_cmd->add_option("--jobs", aopt.jobs, "runs at a time; the cores are divided among them")->capture_default_str();
   ablate_cmd->add_option("--stop-after", aopt.stop_after, "stop every run after this step (continue later)");
+  ablate_cmd->add_option("--max-runs", aopt.max_runs,
+                         fmt::format("allow more runs than {} (a grid multiplies quickly)", train::default_max_runs));
 
   std::string run_name;
-  std::int64_t eval_batches = 0;
+  std::optional<std::int64_t> eval_batches;
   auto* eval_cmd = app.add_subcommand("eval", "validation loss of a run's newest checkpoint");
   eval_cmd->add_option("run", run_name, "run folder or name")->required();
   eval_cmd->add_option("--batches", eval_batches, "validation batches (default: the run's train.eval_batches)");
@@ -121,7 +130,7 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--x", copt.x, "x axis")->check(CLI::IsMember({"step", "tokens"}))->capture_default_str();
   compare_cmd->add_option("--baseline", copt.baseline, "the variant differences refer to (default: the first)");
 
-  std::int64_t analyze_step = 0;
+  std::optional<std::int64_t> analyze_step;
   auto* analyze_cmd = app.add_subcommand("analyze", "sink, diagonal, oversmoothing and cost analysis of a saved checkpoint");
   analyze_cmd->add_option("run", run_name, "run folder or name")->required();
   analyze_cmd->add_option("--checkpoint", analyze_step, "the checkpoint's step (default: the newest)");
@@ -146,6 +155,9 @@ int main(int argc, char** argv) {
   auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its meaning");
 
   CLI11_PARSE(app, argc, argv);
+  // A file size limit (ulimit -f) then fails the write that crosses it, which sinklab reports,
+  // instead of killing the process with half a record written.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     if (*compare_cmd) {
       copt.runs_dir = runs_dir;
@@ -155,8 +167,12 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("wrote {} plots, report.md and report.html to {}\n", result.files.size(), result.out.string());
       return 0;
     }
-    if (*analyze_cmd) return cmd_analyze(resolve_run(run_name, runs_dir), analyze_step);
+    if (*analyze_cmd) {
+      if (analyze_step && *analyze_step < 1) fail("analyze: --checkpoint must be a step of the run (>= 1), got {}", *analyze_step);
+      return cmd_analyze(resolve_run(run_name, runs_dir), analyze_step.value_or(0));
+    }
     if (*train_cmd) {
+      if (train_cmd->count("--name") > 0 && topt.name.empty()) fail("train: --name is empty");
       topt.runs_dir = runs_dir;
       cli::AnalysisObserver analysis;
       topt.observer = &analysis;
@@ -169,6 +185,10 @@ int main(int argc, char** argv) {
     }
     if (*eval_cmd) return cmd_eval(resolve_run(run_name, runs_dir), eval_batches);
     if (*sample_cmd) {
+      if (!std::isfinite(sopt.temperature) || sopt.temperature < 0)
+        fail("sample: --temperature must be a finite number >= 0 (0: greedy), got {}", sopt.temperature);
+      if (sopt.tokens > train::max_sample_tokens)
+        fail("sample: --tokens is {}; at most {} are generated at once", sopt.tokens, train::max_sample_tokens);
       const auto run = train::load_run(resolve_run(run_name, runs_dir));
       std::cout << train::sample(run, sopt) << "\n";
       return 0;

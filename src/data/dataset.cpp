@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 fs::path resolve_split(const DataConfig& c, const std::string& split, const std::string& text_path) {
   if (c.name == "text") {
     if (!fs::exists(text_path)) fail("{}: data file not found (data.path / data.valid_path)", text_path);
+    if (!fs::is_regular_file(text_path))
+      fail("{}: data.path and data.valid_path must name regular files (not a device, pipe or folder)", text_path);
     return text_path;
   }
   const fs::path p = split_path(c.name, split);
@@ -40,7 +42,9 @@ std::unique_ptr<TokenFile> tokenize(const fs::path& text_file, const std::string
                          fmt::format("{}-{}-{}.bin", text_sha.substr(0, 16), tok.key(), static_cast<int>(format));
   if (fs::exists(cache)) {
     auto file = std::make_unique<TokenFile>(cache);
-    if (file->header().tokenizer_key == tok.key() && file->header().source_sha256 == text_sha) return file;
+    if (file->header().tokenizer_key == tok.key() && file->header().source_sha256 == text_sha &&
+        file->header().vocab_size == static_cast<std::uint64_t>(tok.vocab_size()))
+      return file;
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string text = read_text_file(text_file);

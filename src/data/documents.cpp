@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "engine/error.h"
+#include "engine/memory.h"
 
 namespace sinklab::data {
 namespace {
@@ -37,6 +38,15 @@ bool is_article_heading(std::string_view line) {
 }  // namespace
 
 std::string read_text_file(const std::filesystem::path& path) {
+  // Regular files only (a device such as /dev/zero never ends), and no larger than the memory
+  // that is free to hold them.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail("{}: data file not found, or not a regular file", path.string());
+  const auto size = std::filesystem::file_size(path, ec);
+  const auto free = available_memory();
+  if (!ec && free && size > *free / 2)
+    fail("{}: data file is {:.3g} GB, more than half the memory available ({:.3g} GB)", path.string(), static_cast<double>(size) / 1e9,
+         static_cast<double>(*free) / 1e9);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("{}: data file not found or unreadable", path.string());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

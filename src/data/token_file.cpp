@@ -54,9 +54,9 @@ TokenFile::TokenFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) fail("{}: cannot open token file", path.string());
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    fail("{}: cannot read token file", path.string());
+    fail("{}: cannot read token file (missing, or not a regular file)", path.string());
   }
   map_size_ = static_cast<std::size_t>(st.st_size);
   if (map_size_ < header_bytes) {
@@ -87,10 +87,15 @@ TokenFile::TokenFile(const std::filesystem::path& path) {
   data_ = p + header_bytes + (header_.documents + 1) * 8;
   bool ordered = offsets_[0] == 0 && offsets_[header_.documents] == header_.tokens;
   for (std::uint64_t d = 0; ordered && d < header_.documents; ++d) ordered = offsets_[d] <= offsets_[d + 1];
-  if (!ordered) {
+  // Every id inside the vocabulary: an id past it would index past the embedding table.
+  bool in_range = header_.vocab_size >= 1 && header_.vocab_size <= (std::uint64_t{1} << 31);
+  for (std::uint64_t i = 0; ordered && in_range && i < header_.tokens; ++i)
+    in_range = static_cast<std::uint64_t>(static_cast<std::uint32_t>(token(i))) < header_.vocab_size;
+  if (!ordered || !in_range) {
     ::munmap(map_, map_size_);
     map_ = nullptr;
-    fail("{}: corrupted token file (document offsets out of order; delete it to re-tokenize)", path.string());
+    fail("{}: corrupted token file ({}; delete it to re-tokenize)", path.string(),
+         ordered ? "a token id outside its vocabulary" : "document offsets out of order");
   }
 }
 

@@ -8,6 +8,9 @@
 namespace sinklab::io {
 
 void write_npy(const std::filesystem::path& path, const Tensor& t);  // f32; atomic
-Tensor read_npy(const std::filesystem::path& path);                  // f32 written by write_npy or numpy
+// f32, C order, as write_npy or numpy writes it; with rank >= 0 the array must have that many
+// axes. The header is checked against the file's size before anything is allocated; errors name
+// the file and what is wrong.
+Tensor read_npy(const std::filesystem::path& path, int rank = -1);
 
 }  // namespace sinklab::io

@@ -1,5 +1,6 @@
 #include "io/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 
 namespace sinklab::io {
 namespace {
+
+constexpr std::uint64_t max_elements = std::uint64_t{1} << 40;  // per tensor; 4 TB of float32
 
 std::string dtype_code(DType d) {
   switch (d) {
@@ -62,27 +65,38 @@ void write_safetensors(const std::filesystem::path& path, const TensorList& tens
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail("{}: missing, or not a regular file", path.string());
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("{}: cannot open", path.string());
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::uint64_t>(in.tellg());
-  in.seekg(0);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return decode_safetensors(bytes, path);
+}
+
+SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem::path& path) {
+  const std::uint64_t size = bytes.size();
   std::uint64_t header_len = 0;
-  if (size < 8 || !in.read(reinterpret_cast<char*>(&header_len), 8))
-    fail("{}: truncated ({} bytes, no safetensors header)", path.string(), size);
+  if (size < 8) fail("{}: truncated ({} bytes, no safetensors header)", path.string(), size);
+  std::memcpy(&header_len, bytes.data(), 8);
   if (header_len > size - 8) fail("{}: truncated or corrupted (header says {} bytes, file has {})", path.string(), header_len, size);
-  std::string header_text(header_len, '\0');
-  in.read(header_text.data(), static_cast<std::streamsize>(header_len));
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(header_text);
+    header = nlohmann::json::parse(bytes.substr(8, header_len));
   } catch (const std::exception& e) {
     fail("{}: corrupted safetensors header ({})", path.string(), e.what());
   }
+  if (!header.is_object()) fail("{}: corrupted safetensors header (not a JSON object)", path.string());
   const std::uint64_t data_size = size - 8 - header_len;
+  const char* data = bytes.data() + 8 + header_len;
   SafetensorsFile file;
   file.path = path;
-  std::vector<std::tuple<std::uint64_t, std::string, Tensor>> ordered;
+  struct Entry {
+    std::uint64_t begin, end;
+    std::string name;
+    DType dtype;
+    Shape shape;
+  };
+  std::vector<Entry> entries;
   try {
     for (const auto& [name, entry] : header.items()) {
       if (name == "__metadata__") {
@@ -90,22 +104,43 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
         continue;
       }
       const DType dt = dtype_from_code(entry.at("dtype").get<std::string>(), path, name);
-      const Shape shape = entry.at("shape").get<Shape>();
-      const auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
-      const std::uint64_t bytes = static_cast<std::uint64_t>(numel(shape)) * dtype_size(dt);
-      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size || offsets[1] - offsets[0] != bytes)
+      const auto& dims = entry.at("shape");
+      if (!dims.is_array() || dims.size() > 8) fail("{}: tensor '{}': shape must be a list of at most 8 sizes", path.string(), name);
+      // The product is bounded before it is formed (no overflow), and compared with the offsets
+      // before anything is allocated.
+      Shape shape;
+      std::uint64_t elements = 1;
+      bool empty = false;
+      for (const auto& d : dims) {
+        if (!d.is_number_unsigned()) fail("{}: tensor '{}': shape sizes must be whole numbers >= 0", path.string(), name);
+        const auto n = d.get<std::uint64_t>();
+        if (n > max_elements || (n > 0 && elements > max_elements / n))
+          fail("{}: tensor '{}' has an implausibly large shape {} (corrupted)", path.string(), name, dims.dump());
+        empty = empty || n == 0;
+        elements *= std::max<std::uint64_t>(n, 1);
+        shape.push_back(static_cast<std::int64_t>(n));
+      }
+      const std::uint64_t bytes_needed = empty ? 0 : elements * dtype_size(dt);
+      const auto& offsets = entry.at("data_offsets");
+      if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+        fail("{}: tensor '{}': data_offsets must be two whole numbers", path.string(), name);
+      const auto begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
+      if (end < begin || end > data_size || end - begin != bytes_needed)
         fail("{}: tensor '{}' has data offsets outside the file or of the wrong size (truncated or corrupted)", path.string(), name);
-      Tensor t = Tensor::empty(shape, dt);
-      in.seekg(static_cast<std::streamoff>(8 + header_len + offsets[0]));
-      if (!in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(bytes)))
-        fail("{}: could not read tensor '{}' (truncated)", path.string(), name);
-      ordered.emplace_back(offsets[0], name, t);
+      entries.push_back({begin, end, name, dt, shape});
     }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: corrupted safetensors header ({})", path.string(), e.what());
   }
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-  for (auto& [off, name, t] : ordered) file.tensors.emplace_back(name, t);
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  for (std::size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].begin < entries[i - 1].end)
+      fail("{}: tensors '{}' and '{}' overlap in the file (corrupted)", path.string(), entries[i - 1].name, entries[i].name);
+  for (const auto& e : entries) {
+    Tensor t = Tensor::empty(e.shape, e.dtype);
+    std::memcpy(t.raw_data(), data + e.begin, e.end - e.begin);
+    file.tensors.emplace_back(e.name, t);
+  }
   return file;
 }
 

@@ -1,5 +1,7 @@
 #include "optim/adamw.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <map>
 
@@ -65,18 +67,24 @@ nn::NamedTensors AdamW::state() const {
   return out;
 }
 
-void AdamW::load_state(const nn::NamedTensors& state, std::int64_t steps) {
+void AdamW::load_state(const nn::NamedTensors& state, std::int64_t steps, const std::filesystem::path& file) {
   std::map<std::string, Tensor> by_name(state.begin(), state.end());
+  std::size_t used = 0;
   for (auto& s : slots_) {
     for (auto [prefix, dst] : {std::pair{"m.", &s.m}, std::pair{"v.", &s.v}}) {
       auto it = by_name.find(prefix + s.name);
-      if (it == by_name.end()) fail("AdamW: optimizer state has no '{}{}'", prefix, s.name);
+      if (it == by_name.end()) fail("{}: optimizer state has no '{}{}'", file.string(), prefix, s.name);
       if (it->second.shape() != s.param.shape() || it->second.dtype() != DType::f32)
-        fail("AdamW: optimizer state '{}{}' has shape {}, parameter has {}", prefix, s.name, to_string(it->second.shape()),
-             to_string(s.param.shape()));
+        fail("{}: optimizer state '{}{}' is {} {}, the parameter is float32 {}", file.string(), prefix, s.name,
+             dtype_name(it->second.dtype()), to_string(it->second.shape()), to_string(s.param.shape()));
       copy_into(*dst, it->second);
+      ++used;
     }
   }
+  if (used != by_name.size())
+    for (const auto& [name, t] : by_name)
+      if (std::none_of(slots_.begin(), slots_.end(), [&](const auto& s) { return name == "m." + s.name || name == "v." + s.name; }))
+        fail("{}: optimizer state holds '{}', which is no moment of the model's parameters", file.string(), name);
   steps_ = steps;
 }
 

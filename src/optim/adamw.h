@@ -2,6 +2,7 @@
 // AdamW with decoupled weight decay, arithmetic in the order of torch.optim.AdamW (so runs match
 // PyTorch step for step). Which parameters decay is a policy: nanoGPT decays matrices only
 // (every tensor of rank >= 2, embeddings included), Gu et al. decay everything.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,8 @@ class AdamW {
 
   // Moments for checkpoints: "m.<param>" and "v.<param>".
   nn::NamedTensors state() const;
-  void load_state(const nn::NamedTensors& state, std::int64_t steps);
+  // `file` names the state in errors; every moment must be there, float32, of its parameter's shape.
+  void load_state(const nn::NamedTensors& state, std::int64_t steps, const std::filesystem::path& file);
 
  private:
   struct Slot {

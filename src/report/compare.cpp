@@ -234,9 +234,14 @@ CompareResult compare(const CompareOptions& opt) {
     std::int64_t n = 0;
     int columns = 0;
     for (const json* r : picked) {
-      const Tensor maps = io::read_npy(run.dir / r->at("snapshot").get<std::string>());
+      const fs::path file = run.dir / r->at("snapshot").get<std::string>();
+      const Tensor maps = io::read_npy(file, 4);  // (L, H, N, N)
       const std::int64_t L = maps.shape()[0], H = maps.shape()[1];
       n = maps.shape()[2];
+      const auto& grid = r->at("sink_score");
+      if (L != static_cast<std::int64_t>(grid.size()) || H != static_cast<std::int64_t>(grid[0].size()) || maps.shape()[3] != n || n < 1)
+        fail("{}: holds maps of shape {}, but the run has {} layers x {} heads of square maps", file.string(),
+             to_string(maps.shape()), grid.size(), grid[0].size());
       std::vector<std::pair<std::int64_t, std::int64_t>> heads;
       for (std::int64_t l : {std::int64_t{0}, L - 1})
         for (std::int64_t h : {std::int64_t{0}, std::min<std::int64_t>(1, H - 1)})

@@ -1,6 +1,9 @@
 #include "train/checkpoint.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
@@ -13,11 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_all(const fs::path& p) {
+  if (!fs::is_regular_file(fs::symlink_status(p))) fail("{}: missing, or not a regular file", p.string());
   std::ifstream in(p, std::ios::binary);
   if (!in) fail("{}: cannot read", p.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
 
 bool is_checkpoint_name(const std::string& name) {
   return name.size() > 5 && name.starts_with("step_") && name.find_first_not_of("0123456789", 5) == std::string::npos;
@@ -27,8 +30,22 @@ bool is_checkpoint_name(const std::string& name) {
 
 std::string checkpoint_name(std::int64_t step) { return fmt::format("step_{:07d}", step); }
 
+std::optional<std::string> first_non_finite(const nn::Module& model) {
+  for (const auto& [name, p] : model.named_parameters()) {
+    const Tensor c = p.is_contiguous() ? p : p.clone();
+    const float* v = c.data<float>();
+    for (std::int64_t i = 0; i < c.numel(); ++i)
+      if (!std::isfinite(v[i])) return name;
+  }
+  return std::nullopt;
+}
+
 void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
                      const TrainingState& state, std::int64_t keep) {
+  if (const auto bad = first_non_finite(model))
+    fail("not writing the checkpoint of step {}: '{}' holds non-finite values (training diverged; the newest checkpoint "
+         "keeps the last finite weights)",
+         state.step, *bad);
   const fs::path root = run_dir / "checkpoints";
   const fs::path final_dir = root / checkpoint_name(state.step);
   const fs::path tmp = root / (checkpoint_name(state.step) + ".tmp");
@@ -59,49 +76,85 @@ void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const opt
 
 std::optional<fs::path> latest_checkpoint(const fs::path& run_dir) {
   const fs::path latest = run_dir / "checkpoints" / "latest";
-  if (!fs::exists(latest)) return std::nullopt;
+  if (!fs::exists(fs::symlink_status(latest))) return std::nullopt;
+  if (!fs::is_regular_file(fs::symlink_status(latest))) fail("{}: not a regular file", latest.string());
+  if (fs::file_size(latest) > 64) fail("{}: too long to name a checkpoint", latest.string());
   std::string name = read_all(latest);
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  if (!is_checkpoint_name(name))
+    fail("{}: names '{}', which is not a checkpoint of this run (step_<N>)", latest.string(), name);
   const fs::path dir = run_dir / "checkpoints" / name;
-  if (!fs::is_directory(dir)) fail("{}: names {}, which does not exist", latest.string(), dir.string());
+  if (!fs::is_directory(fs::symlink_status(dir))) fail("{}: names {}, which does not exist", latest.string(), dir.string());
   return dir;
 }
 
-TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::AdamW* optimizer) {
+namespace {
+
+// A whole, non-negative number of state.json, at most `max`.
+std::uint64_t whole(const nlohmann::json& j, const std::string& key, std::uint64_t max, const fs::path& file) {
+  if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0))
+    fail("{}: '{}' must be a whole number >= 0, got {}", file.string(), key, j.dump());
+  const auto v = j.get<std::uint64_t>();
+  if (v > max) fail("{}: '{}' is {}, more than {}", file.string(), key, v, max);
+  return v;
+}
+
+}  // namespace
+
+TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::AdamW* optimizer, std::int64_t max_step) {
+  const fs::path state_file = dir / "state.json";
+  std::error_code ec;
+  if (fs::file_size(state_file, ec) > (1 << 20) && !ec) fail("{}: too large for a checkpoint state", state_file.string());
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_all(dir / "state.json"));
+    j = nlohmann::json::parse(read_all(state_file));
   } catch (const nlohmann::json::exception& e) {
-    fail("{}: corrupted checkpoint state ({})", (dir / "state.json").string(), e.what());
-  }
-  auto verified = [&](const std::string& file) {
-    const fs::path p = dir / file;
-    const std::string bytes = read_all(p);
-    if (!j.contains("sha256") || io::sha256_hex(bytes) != j["sha256"].value(file, ""))
-      fail("{}: checkpoint file is damaged (checksum differs from state.json)", p.string());
-    return io::read_safetensors(p);
-  };
-  const auto weights = verified("model.safetensors");
-  for (auto& [name, p] : model.named_parameters()) {
-    const Tensor& saved = weights.get(name);
-    if (saved.shape() != p.shape())
-      fail("{}: '{}' has shape {} but the model has {} (was the config changed?)", weights.path.string(), name,
-           to_string(saved.shape()), to_string(p.shape()));
-    copy_into(p, saved);
+    fail("{}: corrupted checkpoint state ({})", state_file.string(), e.what());
   }
   TrainingState s;
   try {
-    s.step = j.at("step");
-    s.tokens = j.at("tokens");
-    s.loader.epoch = j.at("loader").at("epoch");
-    s.loader.cursor = j.at("loader").at("cursor");
-    s.loader.rng = j.at("loader").at("rng");
+    constexpr auto any = std::numeric_limits<std::uint64_t>::max();
+    constexpr auto int_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    s.step = static_cast<std::int64_t>(whole(j.at("step"), "step", static_cast<std::uint64_t>(max_step), state_file));
+    if (dir.filename().string() != checkpoint_name(s.step))
+      fail("{}: records step {}, but it lies in the folder {}", state_file.string(), s.step, dir.filename().string());
+    s.tokens = static_cast<std::int64_t>(whole(j.at("tokens"), "tokens", int_max, state_file));
+    s.loader.epoch = whole(j.at("loader").at("epoch"), "loader.epoch", int_max, state_file);
+    s.loader.cursor = whole(j.at("loader").at("cursor"), "loader.cursor", int_max, state_file);
+    const auto& rng = j.at("loader").at("rng");
+    if (!rng.is_array() || rng.size() != s.loader.rng.size())
+      fail("{}: 'loader.rng' must be a list of {} whole numbers", state_file.string(), s.loader.rng.size());
+    for (std::size_t i = 0; i < s.loader.rng.size(); ++i) s.loader.rng[i] = whole(rng[i], "loader.rng", any, state_file);
+    const auto optimizer_steps = whole(j.at("optimizer_steps"), "optimizer_steps", int_max, state_file);
+    if (!j.at("sha256").is_object()) fail("{}: 'sha256' must map file names to checksums", state_file.string());
+    auto verified = [&](const std::string& file) {
+      const fs::path p = dir / file;
+      const std::string bytes = read_all(p);
+      const auto& sum = j.at("sha256").at(file);
+      if (!sum.is_string() || io::sha256_hex(bytes) != sum.get<std::string>())
+        fail("{}: checkpoint file is damaged (checksum differs from state.json)", p.string());
+      return io::decode_safetensors(bytes, p);
+    };
+    const auto weights = verified("model.safetensors");
+    const auto params = model.named_parameters();
+    for (const auto& [name, saved] : weights.tensors)
+      if (std::none_of(params.begin(), params.end(), [&](const auto& p) { return p.first == name; }))
+        fail("{}: holds '{}', which the model does not have (was the config changed?)", weights.path.string(), name);
+    for (auto& [name, p] : model.named_parameters()) {
+      const Tensor& saved = weights.get(name);
+      if (saved.dtype() != DType::f32)
+        fail("{}: '{}' is {}, sinklab's weights are float32", weights.path.string(), name, dtype_name(saved.dtype()));
+      if (saved.shape() != p.shape())
+        fail("{}: '{}' has shape {} but the model has {} (was the config changed?)", weights.path.string(), name,
+             to_string(saved.shape()), to_string(p.shape()));
+      copy_into(p, saved);
+    }
     if (optimizer != nullptr) {
       const auto moments = verified("optimizer.safetensors");
-      optimizer->load_state(moments.tensors, j.at("optimizer_steps"));
+      optimizer->load_state(moments.tensors, static_cast<std::int64_t>(optimizer_steps), moments.path);
     }
   } catch (const nlohmann::json::exception& e) {
-    fail("{}: corrupted checkpoint state ({})", (dir / "state.json").string(), e.what());
+    fail("{}: corrupted checkpoint state ({})", state_file.string(), e.what());
   }
   return s;
 }

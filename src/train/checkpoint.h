@@ -6,6 +6,7 @@
 // both tensor files, so a damaged checkpoint is refused with a clear error.
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "data/loader.h"
 #include "nn/module.h"
@@ -22,13 +23,22 @@ struct TrainingState {
 // "step_0000100": the folder of a step's checkpoint under runs/<run>/checkpoints/.
 std::string checkpoint_name(std::int64_t step);
 
+// Refuses (throws, writing nothing) when a weight is not finite: `latest` keeps naming the last
+// checkpoint whose training was finite.
 void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
                      const TrainingState& state, std::int64_t keep);
 
-// The newest checkpoint's folder, if any.
+// The first parameter holding a NaN or an infinity, if any.
+std::optional<std::string> first_non_finite(const nn::Module& model);
+
+// The newest checkpoint's folder, if any. `latest` must name a step_N folder of this run.
 std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run_dir);
 
-// Restores model weights and (when given) optimizer moments; returns the saved state.
-TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::AdamW* optimizer);
+// Restores model weights and (when given) optimizer moments; returns the saved state. Everything
+// read is checked first: the files' sha256, state.json's numbers (whole, in range: the step
+// matches the folder's name and is at most max_step), and the tensors (exactly the model's
+// names, float32, the model's shapes).
+TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::AdamW* optimizer,
+                              std::int64_t max_step);
 
 }  // namespace sinklab::train

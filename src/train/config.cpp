@@ -3,12 +3,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
 
 #include "data/manifest.h"
 #include "engine/error.h"
+#include "io/yaml_file.h"
 
 namespace sinklab::train {
 namespace {
@@ -105,7 +107,11 @@ T convert(const Entry& e, const std::string& key) {
           const std::string& s = n.Scalar();
           if (s.empty() || s.find_first_not_of("+-0123456789") != std::string::npos) throw YAML::BadConversion(n.Mark());
           return n.as<T>();
-        } else return n.as<T>();
+        } else {
+          const T v = n.as<T>();
+          if (!std::isfinite(v)) bad(e, key, fmt::format("expected a finite number, got {}", shown(n)));
+          return v;
+        }
       } catch (const YAML::BadConversion&) {
         const char* what = std::is_same_v<T, bool> ? "true or false" : std::is_integral_v<T> ? "an integer" : "a number";
         bad(e, key, fmt::format("expected {}, got {}", what, shown(n)));
@@ -228,24 +234,22 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
   for (const auto& item : node) {
     const std::string key = item.first.as<std::string>();
     const std::string path = prefix.empty() ? key : prefix + "." + key;
-    if (item.second.IsMap()) flatten(item.second, path, file, out);
-    else out[path] = {item.second, {file, item.first.Mark().line}};
+    if (item.second.IsMap()) {
+      flatten(item.second, path, file, out);
+    } else {
+      const Entry entry{item.second, {file, item.first.Mark().line}};
+      const auto [at, fresh] = out.emplace(path, entry);
+      if (!fresh) bad(entry, path, fmt::format("given twice (also at {})", at->second.origin.where()));
+    }
   }
 }
 
 Flat read_file(const fs::path& file, std::vector<fs::path>& chain) {
-  if (!fs::exists(file)) {
-    if (chain.empty()) fail("{}: config file not found", file.string());
+  if (!fs::exists(file) && !chain.empty())
     fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
-  }
   const fs::path canonical = fs::weakly_canonical(file);
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) fail("{}: `extends` forms a cycle", file.string());
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& e) {
-    fail("{}:{}: not valid YAML: {}", file.string(), e.mark.line + 1, e.msg);
-  }
+  const YAML::Node root = io::read_yaml_file(file, "config file");
   if (root.IsNull()) fail("{}: the config file is empty", file.string());
   if (!root.IsMap()) fail("{}: a config must be a mapping of sections (data, model, optim, train, ...)", file.string());
   Flat flat;
@@ -395,12 +399,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) fail("--set {}: expected key=value", o);
-    YAML::Node value;
-    try {
-      value = YAML::Load(o.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-      fail("--set {}: the value is not valid YAML ({})", o, e.msg);
-    }
+    const YAML::Node value = io::parse_yaml(o.substr(eq + 1), "--set " + o);
+    if (value.IsMap()) fail("--set {}: the value is a mapping; set each dotted key on its own", o);
     flat[o.substr(0, eq)] = {value, {"--set " + o, -1}};
   }
   Config config;

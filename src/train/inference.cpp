@@ -26,12 +26,16 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   run.model = std::make_unique<nn::Transformer>(model_config(run.config, *run.tokenizer), run.config.seed);
   auto checkpoint = latest_checkpoint(run_dir);
   if (!checkpoint) fail("{}: the run has no checkpoint yet", run_dir.string());
+  if (step < 0 || step > run.config.train.steps)
+    fail("{}: --checkpoint {} is outside the run's steps [0, {}]", run_dir.string(), step, run.config.train.steps);
   if (step > 0) {
     checkpoint = run_dir / "checkpoints" / checkpoint_name(step);
-    if (!std::filesystem::is_directory(*checkpoint))
+    if (!std::filesystem::is_directory(std::filesystem::symlink_status(*checkpoint)))
       fail("{}: no checkpoint of step {} (train.keep_checkpoints keeps only the newest)", run_dir.string(), step);
   }
-  run.step = load_checkpoint(*checkpoint, *run.model, nullptr).step;
+  run.step = load_checkpoint(*checkpoint, *run.model, nullptr, run.config.train.steps).step;
+  if (const auto bad = first_non_finite(*run.model))
+    fail("{}: '{}' holds non-finite values (the run diverged); use an earlier checkpoint", checkpoint->string(), *bad);
   run.model->train(false);
   return run;
 }

@@ -52,6 +52,8 @@ EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& 
 // run's seed.
 std::vector<data::Batch> validation_batches(const Config& config, const data::PreparedData& data);
 
+inline constexpr std::int64_t max_sample_tokens = 1'000'000;
+
 struct SampleOptions {
   std::string prompt;
   std::int64_t tokens = 200;

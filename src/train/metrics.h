@@ -1,10 +1,12 @@
 #pragma once
 // Per-step metrics: runs/<run>/metrics.jsonl (one JSON object per step) and metrics.csv (the same
-// columns, for pandas). Written line by line and flushed, so a crash loses at most one step.
+// columns, for pandas). Each record is appended whole and checked: a crash loses at most one step,
+// and a failed write stops training with an error naming the file.
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <vector>
+
+#include "io/append_file.h"
 
 namespace sinklab::train {
 
@@ -24,7 +26,7 @@ class MetricsLog {
   void write(const StepMetrics& m);
 
  private:
-  std::ofstream jsonl_, csv_;
+  io::AppendFile jsonl_, csv_;
   bool by_class_;
 };
 

@@ -15,14 +15,14 @@ std::string format_duration(double s) {
 }
 
 Progress::Progress(std::int64_t total, std::int64_t log_every, const std::filesystem::path& log_file)
-    : total_(total), log_every_(log_every), tty_(isatty(STDOUT_FILENO) != 0), log_(log_file, std::ios::app) {}
+    : total_(total), log_every_(log_every), tty_(isatty(STDOUT_FILENO) != 0), log_(log_file) {}
 
 void Progress::line(const std::string& text) {
   if (bar_shown_) std::fputs("\r\033[2K", stdout);
   std::fputs((text + "\n").c_str(), stdout);
   std::fflush(stdout);
   bar_shown_ = false;
-  log_ << text << "\n" << std::flush;
+  log_.append(text + "\n");
 }
 
 void Progress::step(const StepMetrics& m, std::int64_t first_step) {
@@ -32,7 +32,7 @@ void Progress::step(const StepMetrics& m, std::int64_t first_step) {
   const std::string stats = fmt::format("loss {:.4f} | lr {:.2e} | grad {:.3f} | {:.0f} ms | {:.1f}k tok/s", m.loss, m.lr,
                                         m.grad_norm, m.step_ms, m.tokens_per_s / 1000);
   const std::string plain = fmt::format("step {}/{} | {} | eta {}", m.step, total_, stats, format_duration(eta));
-  if (m.step % log_every_ == 0 || m.step == total_) log_ << plain << "\n" << std::flush;
+  if (m.step % log_every_ == 0 || m.step == total_) log_.append(plain + "\n");
   if (tty_) {
     constexpr int width = 24;
     const int filled = static_cast<int>(width * m.step / std::max<std::int64_t>(1, total_));

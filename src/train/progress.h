@@ -2,8 +2,9 @@
 // What a person watching training sees: a live bar with ETA on a terminal, plain lines every
 // log_every steps otherwise. Every line also goes to the run's log.txt.
 #include <chrono>
-#include <fstream>
 #include <string>
+
+#include "io/append_file.h"
 
 #include "train/metrics.h"
 
@@ -20,7 +21,7 @@ class Progress {
   std::int64_t total_, log_every_;
   bool tty_;
   bool bar_shown_ = false;
-  std::ofstream log_;
+  io::AppendFile log_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,9 +15,11 @@
 #include "train/config.h"
 #include "train/inference.h"
 #include "train/interrupt.h"
+#include "train/memory_estimate.h"
 #include "train/metrics.h"
 #include "train/observer.h"
 #include "train/progress.h"
+#include "train/run_folder.h"
 
 namespace sinklab::train {
 namespace {
@@ -38,16 +41,18 @@ std::string first_difference(const std::string& a, const std::string& b) {
 }  // namespace
 
 TrainResult run_training(const TrainOptions& opt) {
-  // Everything that can fail on bad input happens before the run folder is touched.
+  // Everything that can fail on bad input happens before anything is written.
   Config config = load_config(opt.config_file, opt.overrides);
   const std::string name = opt.name.empty() ? opt.config_file.stem().string() : opt.name;
-  const fs::path run_dir = opt.runs_dir / name;
+  if (opt.name.empty()) check_folder_name(name, "the config file's name, the default run name,", "; give one with --name");
+  check_folder_name(name, "--name");
+  check_memory(training_memory(config), fmt::format("training {}", (opt.runs_dir / name).string()));
   const std::string resolved = resolved_yaml(config);
+  RunFolder folder(opt.runs_dir, name, opt.resume);
+  const fs::path run_dir = folder.path();
   std::optional<fs::path> checkpoint;
-  if (fs::exists(run_dir)) {
-    if (!opt.resume)
-      fail("{}: the run folder already exists; continue it with --resume, or pick another --name", run_dir.string());
-    const fs::path saved = run_dir / "config.resolved.yaml";
+  if (folder.existed()) {
+    const fs::path saved = run_dir / run_marker;
     if (fs::exists(saved)) {
       // Compared after both pass through the same parser, so formatting never counts as a change;
       // thread count and log cadence may change between sessions.
@@ -69,13 +74,17 @@ TrainResult run_training(const TrainOptions& opt) {
   const auto val_batches = validation_batches(config, data);
   const bool by_class = data.task != nullptr;
 
+  const std::int64_t step_tokens = config.train.batch_size * config.data.context * config.train.grad_accum;
   TrainingState state;
   if (checkpoint) {
-    state = load_checkpoint(*checkpoint, model, &optimizer);
+    state = load_checkpoint(*checkpoint, model, &optimizer, config.train.steps);
+    if (state.tokens != state.step * step_tokens)
+      fail("{}: records {} tokens at step {}; this config trains {} tokens per step", (*checkpoint / "state.json").string(),
+           state.tokens, state.step, step_tokens);
     loader->set_state(state.loader);
   }
-  fs::create_directories(run_dir);
-  io::write_file_atomic(run_dir / "config.resolved.yaml", resolved);
+  io::write_file_atomic(run_dir / run_marker, resolved);
+  folder.keep();
   if (!data.tokenizer_file.empty() && !fs::exists(run_dir / "tokenizer.model"))
     fs::copy_file(data.tokenizer_file, run_dir / "tokenizer.model");
   MetricsLog metrics(run_dir, state.step, by_class);
@@ -83,7 +92,7 @@ TrainResult run_training(const TrainOptions& opt) {
   Progress progress(total, config.train.log_every, run_dir / "log.txt");
   progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} threads{}",
                             checkpoint ? "resuming" : "training", run_dir.string(), model.parameter_count(), mc.vocab_size,
-                            total, config.train.batch_size * config.data.context * config.train.grad_accum, num_threads(),
+                            total, step_tokens, num_threads(),
                             checkpoint ? fmt::format(" | from step {}", state.step) : ""));
 
   if (opt.observer) {
@@ -112,10 +121,19 @@ TrainResult run_training(const TrainOptions& opt) {
       backward(config.train.grad_accum == 1 ? l : l * micro_weight);
     }
     const double grad_norm = optim::clip_grad_norm(params, config.optim.clip);
+    // A non-finite loss or gradient stops here, before the update: the weights, and every
+    // checkpoint written so far, stay finite.
+    if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
+      const auto kept = latest_checkpoint(run_dir);
+      progress.line(fmt::format("step {}: the loss is {} and the gradient norm {} — stopping (try a lower optim.lr)",
+                                state.step + 1, loss, grad_norm));
+      fail("training diverged at step {} (loss {}, gradient norm {}); {}", state.step + 1, loss, grad_norm,
+           kept ? fmt::format("the newest checkpoint, {}, holds the last finite weights", kept->string())
+                : std::string("no checkpoint was written before it"));
+    }
     optimizer.step(lr);
     optimizer.zero_grad();
     ++state.step;
-    const std::int64_t step_tokens = config.train.batch_size * config.data.context * config.train.grad_accum;
     state.tokens += step_tokens;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     StepMetrics m;
@@ -123,13 +141,14 @@ TrainResult run_training(const TrainOptions& opt) {
     m.tokens_per_s = static_cast<double>(step_tokens) / (ms / 1000.0);
     m.loss_needs_attn = loss_attn.mean();
     m.loss_no_attn = loss_free.mean();
-    if (!std::isfinite(loss)) {
-      progress.line(fmt::format("step {}: the loss is {} — stopping (try a lower optim.lr)", state.step, loss));
-      fail("training diverged at step {} (loss {})", state.step, loss);
-    }
     const bool last = state.step == total;
     if ((config.train.eval_every > 0 && state.step % config.train.eval_every == 0) || last) {
       const EvalLoss val = evaluate(model, val_batches);
+      if (!std::isfinite(val.loss)) {
+        const auto kept = latest_checkpoint(run_dir);
+        fail("training diverged at step {}: the validation loss is {}{}", state.step, val.loss,
+             kept ? fmt::format("; the newest checkpoint, {}, holds the last finite weights", kept->string()) : "");
+      }
       m.val_loss = val.loss;
       m.val_loss_needs_attn = val.needs_attention;
       m.val_loss_no_attn = val.no_attention;

@@ -16,6 +16,7 @@
 
 #include "analysis/attention_metrics.h"
 #include "io/npy.h"
+#include "support/cli_fixture.h"
 #include "support/cli_runner.h"
 #include "support/temp_dir.h"
 #include "train/config.h"
@@ -26,44 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using Result = CliResult;
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("SINKLAB_DATA_DIR", (dir / "data").c_str(), 1);
-    setenv("SINKLAB_RUNS_DIR", (dir / "runs").c_str(), 1);
-    std::string train, valid;
-    const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "then", "it", "slept", "in", "sun"};
-    for (int d = 0; d < 120; ++d) {
-      std::string doc;
-      for (int w = 0; w < 12 + d % 17; ++w) doc += std::string(words[(d * 5 + w * 7) % 12]) + " ";
-      (d % 6 == 0 ? valid : train) += doc + "\n\n";
-    }
-    write_file(dir / "train.txt", train);
-    write_file(dir / "valid.txt", valid);
-    write_file(dir / "tiny.yaml", fmt::format(
-        "seed: 1\ndata:\n  name: text\n  path: {}\n  valid_path: {}\n  tokenizer: byte\n  context: 16\n"
-        "model:\n  d_model: 32\n  n_layer: 1\n  n_head: 2\n  d_ff: 64\n"
-        "optim:\n  lr: 0.01\n  warmup: 2\n"
-        "train:\n  steps: 8\n  batch_size: 4\n  eval_every: 4\n  eval_batches: 2\n  checkpoint_every: 4\n  threads: 1\n  log_every: 1\n",
-        (dir / "train.txt").string(), (dir / "valid.txt").string()));
-  }
-
-  Result run(const std::string& args) { return run_sinklab(args, dir.path()); }
-
-  // Every file of a folder with its bytes: a folder is unchanged when its snapshot is.
-  static std::map<std::string, std::string> snapshot(const fs::path& folder) {
-    std::map<std::string, std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(folder))
-      if (e.is_regular_file()) files[fs::relative(e.path(), folder).string()] = read_file(e.path());
-    return files;
-  }
-
-  std::vector<train::StepMetrics> metrics(const std::string& run) { return train::read_metrics(dir / "runs" / run / "metrics.jsonl"); }
-
-  TempDir dir;
-};
+class Cli : public CliFixture {};
 
 std::string fmt_losses(const std::vector<train::StepMetrics>& ms) {
   std::string s;
@@ -209,8 +173,8 @@ TEST_F(Cli, AblationRerunFinishesOnlyWhatIsMissing) {
   const auto partial = run(cmd + " --stop-after 3");
   ASSERT_EQ(partial.code, 0) << partial.output;
   const fs::path root = dir / "runs" / "grid";
-  for (const char* name : {"lr=0.01-s0", "lr=0.01-s1", "lr=0.02-s0", "lr=0.02-s1"}) ASSERT_EQ(metrics("grid/" + std::string(name)).size(), 3u) << name;
-  fs::remove_all(root / "lr=0.02-s1");  // as if it had never started
+  for (const char* name : {"lr-0.01-s0", "lr-0.01-s1", "lr-0.02-s0", "lr-0.02-s1"}) ASSERT_EQ(metrics("grid/" + std::string(name)).size(), 3u) << name;
+  fs::remove_all(root / "lr-0.02-s1");  // as if it had never started
 
   const auto rest = run(cmd);
   ASSERT_EQ(rest.code, 0) << rest.output;
@@ -218,19 +182,19 @@ TEST_F(Cli, AblationRerunFinishesOnlyWhatIsMissing) {
   std::size_t resumed = 0;
   for (std::size_t at = 0; (at = rest.output.find("(resuming)", at)) != std::string::npos; ++at) ++resumed;
   EXPECT_EQ(resumed, 3u) << rest.output;
-  for (const char* name : {"lr=0.01-s0", "lr=0.01-s1", "lr=0.02-s0", "lr=0.02-s1"}) EXPECT_EQ(metrics("grid/" + std::string(name)).size(), 6u) << name;
+  for (const char* name : {"lr-0.01-s0", "lr-0.01-s1", "lr-0.02-s0", "lr-0.02-s1"}) EXPECT_EQ(metrics("grid/" + std::string(name)).size(), 6u) << name;
 
   // The resumed run equals the same run done straight, with the thread count ablate gave it.
-  const auto threads = train::load_config(root / "lr=0.01-s1" / "config.resolved.yaml").train.threads;
+  const auto threads = train::load_config(root / "lr-0.01-s1" / "config.resolved.yaml").train.threads;
   ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name straight --set train.steps=6 --set optim.lr=0.01 --set seed=1" +
                 " --set train.threads=" + std::to_string(threads)).code, 0);
-  const auto a = metrics("straight"), b = metrics("grid/lr=0.01-s1");
+  const auto a = metrics("straight"), b = metrics("grid/lr-0.01-s1");
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;
 
   auto runs_only = [&] {
     auto snap = snapshot(root);
-    std::erase_if(snap, [](const auto& kv) { return !kv.first.starts_with("lr="); });
+    std::erase_if(snap, [](const auto& kv) { return !kv.first.starts_with("lr-"); });
     return snap;
   };
   const auto before = runs_only();

@@ -102,7 +102,7 @@ TEST(Config, ShippedConfigsLoad) {
   EXPECT_EQ(variants.runs.size(), 6u);
   const auto decay = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/weight-decay.yaml");
   ASSERT_EQ(decay.runs.size(), 4u);
-  EXPECT_EQ(decay.runs[1].name, "weight_decay=0.1-s0");
+  EXPECT_EQ(decay.runs[1].name, "weight_decay-0.1-s0");
   const auto sw = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/switch.yaml");
   EXPECT_EQ(sw.runs.size(), 12u);
 }
