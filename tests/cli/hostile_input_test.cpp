@@ -239,6 +239,37 @@ TEST_F(Hostile, OneWriterPerRun) {
   EXPECT_EQ(run("ablate " + (dir / "abl.yaml").string()).code, 0);
 }
 
+// kill -9 at any moment: the run resumes from its last complete checkpoint, and its records
+// end up those of an uninterrupted run.
+TEST_F(Hostile, KillNineAtAnyMomentResumesExactly) {
+  const std::string set = " --set train.steps=24 --set train.checkpoint_every=2 --set analysis.every=3";
+  ASSERT_EQ(run("train " + cfg() + " --name straight" + set).code, 0);
+  const auto straight = metrics("straight");
+  for (const std::size_t after : {3u, 8u, 13u, 19u}) {
+    const std::string name = fmt::format("killed{}", after);
+    const fs::path log = dir / (name + ".log"), jsonl = dir / "runs" / name / "metrics.jsonl";
+    const pid_t pid = start({"train", cfg(), "--name", name, "--set", "train.steps=24", "--set", "train.checkpoint_every=2",
+                             "--set", "analysis.every=3"},
+                            log);
+    for (int i = 0; i < 2400 && !(fs::exists(jsonl) && train::read_metrics(jsonl).size() >= after); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const auto resumed = run("train " + cfg() + " --name " + name + " --resume" + set);
+    ASSERT_EQ(resumed.code, 0) << name << ": " << resumed.output;
+    const auto ms = metrics(name);
+    ASSERT_EQ(ms.size(), straight.size()) << name;
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      EXPECT_EQ(ms[i].loss, straight[i].loss) << name << " step " << ms[i].step;
+      EXPECT_EQ(ms[i].val_loss, straight[i].val_loss) << name << " step " << ms[i].step;
+    }
+    const auto a = io::read_jsonl(dir / "runs" / name / "analysis.jsonl"), b = io::read_jsonl(dir / "runs" / "straight" / "analysis.jsonl");
+    ASSERT_EQ(a.size(), b.size()) << name;
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].value.at("sink_score"), b[i].value.at("sink_score")) << name;
+  }
+}
+
 // Class 4: a failed write (here a file size limit, as a full disk would) stops training with an
 // error naming the file; records stay whole, the last checkpoint loadable, and resuming gives the
 // same records as an uninterrupted run.
