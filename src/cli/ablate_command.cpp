@@ -132,7 +132,7 @@ int run_ablation(const AblateOptions& opt) {
       std::vector<std::string> args{self, "train", ab.base.string(), "--name", run.name, "--runs-dir", root.string(), "--resume"};
       for (const auto& s : run.sets) args.insert(args.end(), {"--set", s});
       // A resumed run keeps the thread count it started with: results are bit-identical only then.
-      const fs::path saved = root / run.name / "config.resolved.yaml";
+      const fs::path saved = root / run.name / train::run_marker;
       const auto run_threads = fs::exists(saved) ? train::load_config(saved).train.threads : threads;
       args.insert(args.end(), {"--set", fmt::format("train.threads={}", run_threads)});
       if (opt.stop_after > 0) args.insert(args.end(), {"--stop-after", std::to_string(opt.stop_after)});

@@ -4,12 +4,13 @@
 
 #include <chrono>
 
+#include "analysis/registry.h"
+
 namespace sinklab::cli {
 
 void AnalysisObserver::started(const train::TrainingContext& c) {
   if (c.config.analysis.every == 0) return;
   model_ = &c.model;
-  run_dir_ = c.run_dir;
   const data::Batch probe = analysis::probe_batch(c.config.analysis, c.config.data, c.data, c.config.seed);
   recorder_ = std::make_unique<analysis::Recorder>(c.config.analysis, c.run_dir, probe, c.step);
 }
@@ -19,12 +20,7 @@ std::string AnalysisObserver::stepped(std::int64_t step, std::int64_t tokens, bo
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = recorder_->record(*model_, step, tokens, last);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // The headline numbers of the record just written.
-  const auto eps = r.at("eps");
-  std::string rates;
-  for (std::size_t e = 0; e < eps.size(); ++e) rates += fmt::format(" {}:{:.3f}", eps[e].get<double>(), r.at("sink_rate")[e].get<double>());
-  return fmt::format("analysis @ step {} | sink rate{} | max sink score {:.3f} | {} switch heads | {:.2f} s", step, rates,
-                     r.at("sink_score_max").get<double>(), r.at("switch_count").get<int>(), seconds);
+  return fmt::format("analysis @ step {} | {} | {:.2f} s", step, analysis::headline(r), seconds);
 }
 
 void AnalysisObserver::finished() {

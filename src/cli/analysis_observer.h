@@ -16,7 +16,6 @@ class AnalysisObserver : public train::TrainingObserver {
  private:
   const nn::Transformer* model_ = nullptr;
   std::unique_ptr<analysis::Recorder> recorder_;
-  std::filesystem::path run_dir_;
 };
 
 }  // namespace sinklab::cli

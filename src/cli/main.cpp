@@ -7,7 +7,9 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "analysis/fields.h"
 #include "analysis/recorder.h"
+#include "analysis/registry.h"
 #include "cli/ablate_command.h"
 #include "cli/analysis_observer.h"
 #include "io/npy.h"
@@ -20,8 +22,11 @@
 #include "train/ablation.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
-#include "train/inference.h"
+#include "train/evaluation.h"
+#include "train/sampling.h"
+#include "train/saved_run.h"
 #include "train/memory_estimate.h"
+#include "train/metrics.h"
 #include "train/trainer.h"
 
 namespace {
@@ -46,7 +51,7 @@ int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
   const data::Batch probe = analysis::probe_batch(run.config.analysis, run.config.data, data, run.config.seed);
   Tensor maps;
-  nlohmann::ordered_json r{{"step", run.step}};
+  nlohmann::ordered_json r{{analysis::fields::step.key, run.step}};
   const auto body = analysis::analyze(*run.model, probe, run.config.analysis, &maps);
   for (const auto& [k, v] : body.items()) r[k] = v;
   const fs::path out = run_dir / "analyze";
@@ -54,13 +59,14 @@ int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   const std::string stem = train::checkpoint_name(run.step);
   io::write_npy(out / (stem + ".npy"), maps);
   io::write_file_atomic(out / (stem + ".json"), r.dump() + "\n");
-  const auto eps = r.at("eps");
+  namespace fields = analysis::fields;
+  const auto& eps = r.at(fields::eps.key);
   for (std::size_t e = 0; e < eps.size(); ++e)
-    std::cout << fmt::format("sink rate (eps {}): {:.4f}\n", eps[e].get<double>(), r.at("sink_rate")[e].get<double>());
-  std::cout << fmt::format("sink score max / median / p90: {:.4f} / {:.4f} / {:.4f}\n", r.at("sink_score_max").get<double>(),
-                           r.at("sink_score_median").get<double>(), r.at("sink_score_p90").get<double>());
-  std::cout << fmt::format("switch heads {}, nop heads {}, broadcast heads {}\n", r.at("switch_count").get<int>(),
-                           r.at("nop_count").get<int>(), r.at("broadcast_count").get<int>());
+    std::cout << fmt::format("sink rate (eps {}): {:.4f}\n", eps[e].get<double>(), r.at(fields::sink_rate.key)[e].get<double>());
+  std::cout << fmt::format("sink score max / median / p90: {:.4f} / {:.4f} / {:.4f}\n", r.at(fields::sink_score_max.key).get<double>(),
+                           r.at(fields::sink_score_median.key).get<double>(), r.at(fields::sink_score_p90.key).get<double>());
+  std::cout << fmt::format("switch heads {}, nop heads {}, broadcast heads {}\n", r.at(fields::switch_count.key).get<int>(),
+                           r.at(fields::nop_count.key).get<int>(), r.at(fields::broadcast_count.key).get<int>());
   std::cout << fmt::format("written: {} and {}\n", (out / (stem + ".json")).string(), (out / (stem + ".npy")).string());
   return 0;
 }
@@ -79,13 +85,13 @@ int cmd_eval(const fs::path& run_dir, std::optional<std::int64_t> batches) {
   const std::string source = data.task ? "synthetic task " + run.config.data.task : data.valid_text.string();
   std::cout << fmt::format("{} at step {}: val_loss {:.4f} (perplexity {:.2f}) on {} batches, {} tokens of {}\n",
                            run_dir.string(), run.step, loss, std::exp(loss), val.size(), tokens, source);
-  nlohmann::ordered_json j{{"step", run.step}, {"val_loss", loss}, {"perplexity", std::exp(loss)},
+  nlohmann::ordered_json j{{train::metric_keys::step, run.step}, {train::metric_keys::val_loss, loss}, {"perplexity", std::exp(loss)},
                            {"batches", val.size()}, {"tokens", tokens}, {"data", source}};
   if (result.needs_attention && result.no_attention) {
     std::cout << fmt::format("  targets that need attention: {:.4f}; that need none: {:.4f}\n", *result.needs_attention,
                              *result.no_attention);
-    j["val_loss_needs_attn"] = *result.needs_attention;
-    j["val_loss_no_attn"] = *result.no_attention;
+    j[train::metric_keys::val_loss_needs_attn] = *result.needs_attention;
+    j[train::metric_keys::val_loss_no_attn] = *result.no_attention;
   }
   io::write_file_atomic(run_dir / "eval.json", j.dump(2) + "\n");
   return 0;
@@ -151,8 +157,10 @@ int main(int argc, char** argv) {
   fetch_cmd->add_option("--split", splits, "only these splits (repeatable)");
   auto* list_cmd = data_cmd->add_subcommand("list", "the data sets sinklab can fetch");
 
+  auto* metrics_cmd = app.add_subcommand("metrics", "every field of an analysis record, as the Markdown table of docs/metrics.md");
+
   auto* config_cmd = app.add_subcommand("config", "config files")->require_subcommand(1);
-  auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its meaning");
+  auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its default and meaning (the table of configs/README.md)");
 
   CLI11_PARSE(app, argc, argv);
   // A file size limit (ulimit -f) then fails the write that crosses it, which sinklab reports,
@@ -206,8 +214,12 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (*metrics_cmd) {
+      std::cout << analysis::fields_markdown();
+      return 0;
+    }
     if (*keys_cmd) {
-      for (const auto& [key, doc] : train::config_keys()) std::cout << key << "  " << doc << "\n";
+      std::cout << train::keys_markdown();
       return 0;
     }
   } catch (const std::exception& e) {

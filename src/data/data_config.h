@@ -1,6 +1,10 @@
 #pragma once
+// data.* in configs: where the tokens come from (a data set, your own text, random ids, or a
+// synthetic task), how they are tokenized and cut into sequences.
 #include <cstdint>
 #include <string>
+
+#include "io/config_section.h"
 
 namespace sinklab::data {
 
@@ -23,5 +27,8 @@ struct DataConfig {
   double dirichlet = 0.1;            // bigram-backcopy: concentration of the random bigram rows
   std::string bigram_from;           // bigram-backcopy: estimate the bigrams from this text file instead
 };
+
+// The data.* keys, their docs and rules.
+const config::Section<DataConfig>& data_section();
 
 }  // namespace sinklab::data

@@ -164,4 +164,11 @@ Tensor sum_of(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+void Tensor::set_grad(const Tensor& g) {
+  if (g.shape() != shape() || g.dtype() != dtype() || !g.is_contiguous())
+    fail("set_grad: a gradient of {} {} for a tensor of {} {}", dtype_name(g.dtype()), to_string(g.shape()), dtype_name(dtype()),
+         to_string(shape()));
+  impl_->grad = g.impl_ptr();
+}
+
 }  // namespace sinklab

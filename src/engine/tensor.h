@@ -71,6 +71,9 @@ class Tensor {
   Tensor& set_requires_grad(bool on = true);
   Tensor grad() const { return Tensor(impl_->grad); }
   void zero_grad() { impl_->grad.reset(); }
+  // Makes `g` (same shape and dtype, contiguous, not a view of another tensor's gradient) this
+  // tensor's accumulated gradient, as backward() would have left it.
+  void set_grad(const Tensor& g);
   const std::shared_ptr<Node>& grad_fn() const { return impl_->grad_fn; }
 
   TensorImpl* impl() const { return impl_.get(); }

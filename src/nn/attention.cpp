@@ -34,40 +34,49 @@ Attention::Attention(const ModelConfig& c, Rng& rng)
   if (variant_.sink_logit == SinkLogit::zero) sink_logit = Tensor::zeros({c.n_head});
 }
 
-Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
+Attention::Heads Attention::project(const Tensor& x) const {
   const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
-  const bool want_probs = captures != nullptr && captures->attention;
-  const ops::AttentionOptions options{
-      .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
-      .normalize = variant_.normalize,
-      .sigmoid_bias = variant_.sigmoid_bias,
-      .return_probs = want_probs};
-  ops::AttentionResult result;
-  Tensor v;  // (B, H, T, D)
+  Heads heads;
   if (!q_norm && pos_ != PosKind::rope) {
     // Nothing acts on q and k before attention: one projection to q, k, v (one product each way
     // instead of three, and no sum of three input gradients), same weights.
     const Tensor w = ops::concat({wq.weight, wk.weight, wv.weight}, 0);
     const Tensor b = wq.bias.defined() ? ops::concat({wq.bias, wk.bias, wv.bias}, 0) : Tensor();
-    const Tensor qkv = ops::reshape(ops::linear(x, w, b), {B, T, 3, H, D});
-    result = ops::causal_attention_packed(qkv, options, sink_logit);
-    if (captures != nullptr && captures->values) v = ops::permute(ops::reshape(ops::slice(qkv, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3});
-  } else {
-    auto heads = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
-    Tensor q = heads(wq.forward(x)), k = heads(wk.forward(x));
-    v = heads(wv.forward(x));
-    if (q_norm) {
-      q = q_norm->forward(q);
-      k = k_norm->forward(k);
-    }
-    if (pos_ == PosKind::rope) {
-      q = ops::rope(q, 0, rope_base_);
-      k = ops::rope(k, 0, rope_base_);
-    }
-    result = ops::causal_attention(q, k, v, options, sink_logit);
+    heads.packed = ops::reshape(ops::linear(x, w, b), {B, T, 3, H, D});
+    return heads;
   }
+  auto split = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
+  heads.q = split(wq.forward(x)), heads.k = split(wk.forward(x)), heads.v = split(wv.forward(x));
+  if (q_norm) {
+    heads.q = q_norm->forward(heads.q);
+    heads.k = k_norm->forward(heads.k);
+  }
+  if (pos_ == PosKind::rope) {
+    heads.q = ops::rope(heads.q, 0, rope_base_);
+    heads.k = ops::rope(heads.k, 0, rope_base_);
+  }
+  return heads;
+}
+
+Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
+  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
+  const bool want_probs = captures != nullptr && captures->attention;
+  // Every variant of the attention itself is here, once, whatever the projection's layout.
+  const ops::AttentionOptions options{
+      .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
+      .normalize = variant_.normalize,
+      .sigmoid_bias = variant_.sigmoid_bias,
+      .return_probs = want_probs};
+  const Heads heads = project(x);
+  const ops::AttentionResult result = heads.packed.defined()
+                                          ? ops::causal_attention_packed(heads.packed, options, sink_logit)
+                                          : ops::causal_attention(heads.q, heads.k, heads.v, options, sink_logit);
   if (want_probs) captures->tensors[capture_name + ".probs"] = result.probs;
-  if (captures != nullptr && captures->values) captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
+  if (captures != nullptr && captures->values) {
+    const Tensor v = heads.packed.defined() ? ops::permute(ops::reshape(ops::slice(heads.packed, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3})
+                                            : heads.v;
+    captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
+  }
   Tensor y = ops::permute(result.out, {0, 2, 1, 3});  // (B, T, H, D)
   if (wg) {
     // The gate reads the same normalised input as q, k, v: it depends on the query token.

@@ -33,6 +33,14 @@ class Attention : public Module {
   Tensor sink_logit;                       // (H,) learned, or constant zeros
 
  private:
+  // q, k and v as the attention op reads them: `packed` (B, T, 3, H, d_head) from one product when
+  // nothing acts on q and k in between, else q, k, v (B, H, T, d_head), q and k after qk-norm and
+  // RoPE. Only the projection knows the layout; the variants act on the op's options and output.
+  struct Heads {
+    Tensor packed, q, k, v;
+  };
+  Heads project(const Tensor& x) const;
+
   std::int64_t n_head_;
   PosKind pos_;
   double rope_base_;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "io/config_section.h"
+
 namespace sinklab::nn {
 
 enum class NormKind { layernorm, rmsnorm };
@@ -46,4 +48,40 @@ struct ModelConfig {
   double residual_init_std() const { return init_std / std::sqrt(2.0 * static_cast<double>(n_layer)); }
 };
 
+// The model.* and model.attention.* keys, their docs and rules (vocab_size and context come from
+// the data, not from keys).
+const config::Section<ModelConfig>& model_section();
+const config::Section<AttentionConfig>& attention_section();
+
 }  // namespace sinklab::nn
+
+namespace sinklab::config {
+template <>
+struct EnumNames<nn::NormKind> {
+  static constexpr std::array<std::pair<const char*, nn::NormKind>, 2> values{{{"layernorm", nn::NormKind::layernorm}, {"rmsnorm", nn::NormKind::rmsnorm}}};
+};
+template <>
+struct EnumNames<nn::PosKind> {
+  static constexpr std::array<std::pair<const char*, nn::PosKind>, 3> values{
+      {{"learned", nn::PosKind::learned}, {"rope", nn::PosKind::rope}, {"none", nn::PosKind::none}}};
+};
+template <>
+struct EnumNames<nn::MlpKind> {
+  static constexpr std::array<std::pair<const char*, nn::MlpKind>, 2> values{{{"gelu", nn::MlpKind::gelu}, {"swiglu", nn::MlpKind::swiglu}}};
+};
+template <>
+struct EnumNames<nn::AttentionKind> {
+  static constexpr std::array<std::pair<const char*, nn::AttentionKind>, 2> values{
+      {{"softmax", nn::AttentionKind::softmax}, {"sigmoid", nn::AttentionKind::sigmoid}}};
+};
+template <>
+struct EnumNames<nn::GateKind> {
+  static constexpr std::array<std::pair<const char*, nn::GateKind>, 3> values{
+      {{"none", nn::GateKind::none}, {"elementwise", nn::GateKind::elementwise}, {"headwise", nn::GateKind::headwise}}};
+};
+template <>
+struct EnumNames<nn::SinkLogit> {
+  static constexpr std::array<std::pair<const char*, nn::SinkLogit>, 3> values{
+      {{"none", nn::SinkLogit::none}, {"learned", nn::SinkLogit::learned}, {"zero", nn::SinkLogit::zero}}};
+};
+}  // namespace sinklab::config

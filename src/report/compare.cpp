@@ -6,54 +6,55 @@
 #include <ctime>
 #include <fstream>
 #include <optional>
+#include <set>
 
+#include "analysis/fields.h"
+#include "analysis/grid.h"
+#include "analysis/registry.h"
 #include "engine/error.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
 #include "report/plots.h"
 #include "report/query_classes.h"
 #include "report/runs.h"
+#include "report/table.h"
 
 namespace sinklab::report {
 namespace {
 
 namespace fs = std::filesystem;
+namespace fields = analysis::fields;
 using json = nlohmann::json;
+using analysis::Field;
+using analysis::Layout;
 using Value = std::function<std::optional<double>(const json& record)>;
 
-std::optional<std::size_t> eps_index(const json& record, double eps) {
-  const auto all = record.at("eps").get<std::vector<double>>();
-  for (std::size_t i = 0; i < all.size(); ++i)
-    if (std::abs(all[i] - eps) < 1e-12) return i;
-  return std::nullopt;  // a run that did not record this threshold has no point on its curve
-}
-
-Value grid_field(const char* key) {
-  return [key](const json& r) -> std::optional<double> {
-    if (!r.contains(key)) return std::nullopt;
-    return grid_mean(r.at(key));
-  };
-}
-
-Value vector_field(const char* key) {
-  return [key](const json& r) -> std::optional<double> {
-    if (!r.contains(key)) return std::nullopt;
-    return vector_mean(r.at(key));
-  };
-}
-
-Value sink_rate(double eps) {
-  return [eps](const json& r) -> std::optional<double> {
-    const auto i = eps_index(r, eps);
-    if (!i) return std::nullopt;
-    return r.at("sink_rate")[*i].get<double>();
+// The summary of a field in one record that its curve and table cells show: the value of a
+// scalar, the mean of a grid or per-layer list, the entry of a per-ε list at `eps`.
+Value summary_of(const Field& f, double eps = 0) {
+  return [&f, eps](const json& r) -> std::optional<double> {
+    const json* v = analysis::find(r, f);
+    if (v == nullptr) return std::nullopt;
+    switch (f.layout) {
+      case Layout::scalar:
+      case Layout::count: return v->get<double>();
+      case Layout::per_head: return analysis::grid_mean(*v);
+      case Layout::per_layer: return analysis::list_mean(*v);
+      case Layout::per_eps: {
+        const auto all = r.at(fields::eps.key).get<std::vector<double>>();
+        for (std::size_t i = 0; i < all.size(); ++i)
+          if (std::abs(all[i] - eps) < 1e-12) return (*v)[i].get<double>();
+        return std::nullopt;  // a run that did not record this threshold has no point on its curve
+      }
+      default: return std::nullopt;
+    }
   };
 }
 
 struct Context {
   const Collection& runs;
   std::string x;
-  double x_of(const json& r) const { return r.at(x).get<double>(); }
+  double x_of(const json& r) const { return r.at(x == "tokens" ? fields::tokens.key : fields::step.key).get<double>(); }
   std::string x_label() const { return x == "tokens" ? "tokens seen" : "training step"; }
 };
 
@@ -103,6 +104,25 @@ double final_mean(const std::vector<Series>& all, const std::string& variant) {
 }
 
 std::string number(double v, int digits = 4) { return std::isnan(v) ? "—" : fmt::format("{:.{}f}", v, digits); }
+json nullable(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+// Every threshold any run recorded, in increasing order.
+std::vector<double> thresholds(const Collection& runs) {
+  std::set<double> all;
+  for (const auto& v : runs.variants)
+    for (const auto& run : v.runs)
+      for (const auto& r : run.analysis)
+        for (const auto& e : r.at(fields::eps.key)) all.insert(e.get<double>());
+  return {all.begin(), all.end()};
+}
+
+// A summary-table column: a field (at one ε for a per-ε field), its title and its key in summary.json.
+struct Column {
+  const Field* field;
+  double eps;
+  std::string title, key;
+  std::vector<Series> curves;
+};
 
 }  // namespace
 
@@ -126,52 +146,28 @@ CompareResult compare(const CompareOptions& opt) {
   const Context c{runs, opt.x};
   PlotStyle style{"", c.x_label(), "", opt.width, opt.height};
   auto plot = [&](const std::string& name, const std::string& title, const std::string& ylabel, const std::vector<Series>& s) {
-    if (s.empty()) return;
+    if (s.empty()) return;  // no run has the field (registers, gates, query classes, ...)
     style.title = title;
     style.ylabel = ylabel;
     line_plot(out, name, s, style);
     result.files.push_back(name + ".png");
   };
 
-  const auto rate03 = series(c, sink_rate(0.3)), rate01 = series(c, sink_rate(0.1));
-  const auto first = series(c, grid_field("first_mass")), diag = series(c, grid_field("diag_score"));
-  const auto cost_qk = series(c, grid_field("cost_qk")), cost_ov = series(c, grid_field("cost_ov"));
-  const auto block = series(c, vector_field("block_cost")), smooth = series(c, vector_field("oversmoothing_out"));
+  // A curve over training for every field that declares a plot; one per threshold for per-ε fields.
+  const auto eps = thresholds(runs);
+  const double strict = eps.back();
+  for (const Field* f : analysis::record_fields()) {
+    if (f->plot.file.empty()) continue;
+    if (f->layout != Layout::per_eps) {
+      plot(std::string(f->plot.file), std::string(f->plot.title), std::string(f->plot.ylabel), series(c, summary_of(*f)));
+      continue;
+    }
+    for (double e : eps)
+      plot(fmt::format("{}_eps{}", f->plot.file, e), fmt::format("{} (ε = {})", f->plot.title, e),
+           fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)));
+  }
   const auto val = val_loss_series(c);
-  const auto max_score = series(c, [](const json& r) -> std::optional<double> { return r.at("sink_score_max").get<double>(); });
-  plot("sink_rate", "Sink rate: share of (sequence, layer, head) with sink score > 0.3 (mean over seeds, band: min-max)",
-       "sink rate (eps = 0.3)", rate03);
-  plot("sink_rate_eps0.1", "Sink rate at eps = 0.1", "sink rate (eps = 0.1)", rate01);
-  plot("sink_score_max", "Largest per-head sink score", "max over heads of the mean attention to the first token", max_score);
-  plot("first_token_mass", "First-token mass: mean attention of later queries to the first token (mean over heads)",
-       "attention to the first token", first);
-  // Each only for the variants that have it; separate axes, as their scales differ by 100x.
-  plot("register_mass", "Attention mass on the registers (mean over heads, later queries)", "sum of attention to registers",
-       series(c, grid_field("register_mass")));
-  plot("sink_logit_mass", "Attention mass on the sink logit column (mean over heads)", "sink column weight",
-       series(c, grid_field("sink_logit_mass")));
-  plot("sigmoid_row_mass", "Raw row mass of unnormalised sigmoid attention (mean over heads)", "sum of a row's weights",
-       series(c, grid_field("row_mass")));
-  plot("diagonal_score", "Diagonal score: mean attention of each token to itself (mean over heads)", "attention to self", diag);
-  plot("cost_qk", "Representation cost of W_QK: ||W_Q||_F^2 + ||W_K||_F^2 per head (mean over heads)", "C_QK", cost_qk);
-  plot("cost_ov", "Representation cost of W_OV: ||W_V||_F^2 + ||W_O||_F^2 per head (mean over heads)", "C_OV", cost_ov);
-  plot("cost_block", "Frobenius-squared cost of a block's attention + MLP weights (mean over blocks)", "sum of ||W||_F^2", block);
-  plot("oversmoothing", "Oversmoothing: mean pairwise cosine of token states at block outputs (mean over layers)",
-       "mean pairwise cosine", smooth);
   plot("val_loss", "Validation loss", "cross-entropy (nats/token)", val);
-  // Synthetic tasks: where the queries that need no attention look.
-  auto class_field = [](const char* cls, const char* key) -> Value {
-    return [cls, key](const json& r) -> std::optional<double> {
-      if (!r.contains("by_class")) return std::nullopt;
-      return grid_mean(r.at("by_class").at(cls).at(key));
-    };
-  };
-  plot("no_attention_first", "Queries that need no attention: mean attention to the first position (sink)",
-       "attention to the first position", series(c, class_field("no_attention", "sink_score")));
-  plot("no_attention_self", "Queries that need no attention: mean attention to themselves (diagonal)", "attention to self",
-       series(c, class_field("no_attention", "diag_score")));
-  plot("needs_attention_previous", "Queries that need attention: mean attention to the previous token (the one to copy)",
-       "attention to the previous token", series(c, class_field("needs_attention", "prev_score")));
 
   // Oversmoothing by layer at the final analysis.
   {
@@ -179,19 +175,22 @@ CompareResult compare(const CompareOptions& opt) {
     for (const auto& v : runs.variants) {
       std::vector<std::vector<std::pair<double, double>>> seeds;
       for (const auto& run : v.runs) {
+        const json* last = analysis::find(run.analysis.back(), fields::oversmoothing_out);
+        if (last == nullptr) continue;
         std::vector<std::pair<double, double>> pts;
-        const auto& last = run.analysis.back().at("oversmoothing_out");
-        for (std::size_t l = 0; l < last.size(); ++l) pts.emplace_back(static_cast<double>(l), last[l].get<double>());
+        for (std::size_t l = 0; l < last->size(); ++l) pts.emplace_back(static_cast<double>(l), (*last)[l].get<double>());
         seeds.push_back(pts);
       }
-      by_layer.push_back(aggregate(v.name, seeds));
+      if (!seeds.empty()) by_layer.push_back(aggregate(v.name, seeds));
     }
     PlotStyle s = style;
     s.title = "Oversmoothing by layer at the final analysis";
     s.xlabel = "layer";
     s.ylabel = "mean pairwise cosine of token states (block output)";
-    line_plot(out, "oversmoothing_by_layer", by_layer, s);
-    result.files.push_back("oversmoothing_by_layer.png");
+    if (!by_layer.empty()) {
+      line_plot(out, "oversmoothing_by_layer", by_layer, s);
+      result.files.push_back("oversmoothing_by_layer.png");
+    }
   }
 
   // Final per-head sink scores, layer x head, one heatmap per variant (mean over seeds).
@@ -200,7 +199,7 @@ CompareResult compare(const CompareOptions& opt) {
   for (const auto& v : runs.variants) {
     std::vector<std::vector<double>> mean;
     for (const auto& run : v.runs) {
-      const auto g = run.analysis.back().at("sink_score").get<std::vector<std::vector<double>>>();
+      const auto g = run.analysis.back().at(fields::sink_score.key).get<std::vector<std::vector<double>>>();
       if (mean.empty()) mean.assign(g.size(), std::vector<double>(g.empty() ? 0 : g[0].size(), 0.0));
       if (g.size() != mean.size() || (!g.empty() && g[0].size() != mean[0].size()))
         fail("compare: the seeds of variant '{}' have different layer x head shapes ({} differs)", v.name, run.name);
@@ -225,7 +224,8 @@ CompareResult compare(const CompareOptions& opt) {
     const auto& run = v.runs.front();
     std::vector<const json*> snaps;
     for (const auto& r : run.analysis)
-      if (r.contains("snapshot") && fs::exists(run.dir / r.at("snapshot").get<std::string>())) snaps.push_back(&r);
+      if (const json* s = analysis::find(r, fields::snapshot); s != nullptr && fs::exists(run.dir / s->get<std::string>()))
+        snaps.push_back(&r);
     if (snaps.empty()) continue;
     std::vector<const json*> picked{snaps.front(), snaps[snaps.size() / 2], snaps.back()};
     picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
@@ -234,11 +234,11 @@ CompareResult compare(const CompareOptions& opt) {
     std::int64_t n = 0;
     int columns = 0;
     for (const json* r : picked) {
-      const fs::path file = run.dir / r->at("snapshot").get<std::string>();
+      const fs::path file = run.dir / r->at(fields::snapshot.key).get<std::string>();
       const Tensor maps = io::read_npy(file, 4);  // (L, H, N, N)
       const std::int64_t L = maps.shape()[0], H = maps.shape()[1];
       n = maps.shape()[2];
-      const auto& grid = r->at("sink_score");
+      const auto& grid = r->at(fields::sink_score.key);
       if (L != static_cast<std::int64_t>(grid.size()) || H != static_cast<std::int64_t>(grid[0].size()) || maps.shape()[3] != n || n < 1)
         fail("{}: holds maps of shape {}, but the run has {} layers x {} heads of square maps", file.string(),
              to_string(maps.shape()), grid.size(), grid[0].size());
@@ -251,7 +251,7 @@ CompareResult compare(const CompareOptions& opt) {
       for (const auto& [l, h] : heads) {
         const float* m = maps.data<float>() + (l * H + h) * n * n;
         row.emplace_back(m, m + n * n);
-        titles.push_back(fmt::format("step {} L{} H{}", r->at("step").get<std::int64_t>(), l, h));
+        titles.push_back(fmt::format("step {} L{} H{}", r->at(fields::step.key).get<std::int64_t>(), l, h));
       }
       panels.push_back(std::move(row));
     }
@@ -266,36 +266,52 @@ CompareResult compare(const CompareOptions& opt) {
     result.files.push_back(file + ".png");
   }
 
-  // The summary table.
+  // The summary table: final validation loss, the emergence of the strict sink rate, and the final
+  // value of every field that declares a summary column (per ε for per-ε fields).
   const std::string baseline = opt.baseline.empty() ? runs.variants.front().name : opt.baseline;
   if (std::none_of(runs.variants.begin(), runs.variants.end(), [&](const Variant& v) { return v.name == baseline; }))
     fail("compare: --baseline '{}' is not one of the variants", baseline);
-  const auto nops = series(c, [](const json& r) -> std::optional<double> { return r.at("nop_count").get<double>(); });
-  const auto broadcasts = series(c, [](const json& r) -> std::optional<double> { return r.at("broadcast_count").get<double>(); });
-  json table = json::array();
-  std::string md_rows;
+  std::vector<Column> columns;
+  for (const Field* f : analysis::record_fields()) {
+    if (f->summary.empty()) continue;
+    if (f->layout == Layout::per_eps) {
+      for (double e : eps)
+        columns.push_back({f, e, fmt::format("{} ε={}", f->summary, e), fmt::format("{}_{}", f->csv, e), series(c, summary_of(*f, e))});
+    } else {
+      columns.push_back({f, 0, std::string(f->summary), std::string(f->csv), series(c, summary_of(*f))});
+    }
+  }
+  const auto strict_rate = series(c, summary_of(fields::sink_rate, strict));
+  Table table;
+  table.header = {"variant", "seeds", "final val loss (Δ)", fmt::format("emergence ({}) 10% / 50%", opt.x)};
+  for (const auto& col : columns) table.header.push_back(col.title + (col.field == &fields::sink_rate && col.eps == strict ? " (Δ)" : ""));
   for (const auto& v : runs.variants) {
     const Series* rate = nullptr;
-    for (const auto& s : rate03)
+    for (const auto& s : strict_rate)
       if (s.variant == v.name) rate = &s;
     const auto e10 = rate ? emergence(*rate, 0.1) : std::nullopt, e50 = rate ? emergence(*rate, 0.5) : std::nullopt;
-    const double vl = final_mean(val, v.name), sr = final_mean(rate03, v.name);
-    const double d_vl = vl - final_mean(val, baseline), d_sr = sr - final_mean(rate03, baseline);
-    json row{{"variant", v.name}, {"seeds", v.runs.size()}, {"val_loss", vl}, {"sink_rate_0.3", sr},
-             {"sink_rate_0.1", final_mean(rate01, v.name)}, {"emergence_10pct", e10 ? json(*e10) : json(nullptr)},
-             {"emergence_50pct", e50 ? json(*e50) : json(nullptr)}, {"first_mass", final_mean(first, v.name)},
-             {"diag_score", final_mean(diag, v.name)}, {"cost_qk", final_mean(cost_qk, v.name)}, {"cost_ov", final_mean(cost_ov, v.name)},
-             {"block_cost", final_mean(block, v.name)}, {"nop_heads", final_mean(nops, v.name)},
-             {"broadcast_heads", final_mean(broadcasts, v.name)}, {"val_loss_vs_baseline", d_vl}, {"sink_rate_vs_baseline", d_sr}};
-    table.push_back(row);
-    auto at = [&](const std::optional<double>& x) { return x ? fmt::format("{:.0f}", *x) : std::string("—"); };
-    md_rows += fmt::format("| {} | {} | {} ({:+.4f}) | {} ({:+.4f}) | {} | {} / {} | {} | {} | {} | {} | {} | {} / {} |\n", v.name,
-                           v.runs.size(), number(vl), d_vl, number(sr), d_sr, number(final_mean(rate01, v.name)), at(e10), at(e50),
-                           number(final_mean(first, v.name)), number(final_mean(diag, v.name)), number(final_mean(cost_qk, v.name), 2),
-                           number(final_mean(cost_ov, v.name), 2), number(final_mean(block, v.name), 1),
-                           number(final_mean(nops, v.name), 1), number(final_mean(broadcasts, v.name), 1));
+    auto at = [](const std::optional<double>& x) { return x ? fmt::format("{:.0f}", *x) : std::string("—"); };
+    const double vl = final_mean(val, v.name), d_vl = vl - final_mean(val, baseline);
+    json record{{"variant", v.name}, {"seeds", v.runs.size()}, {"val_loss", nullable(vl)}, {"val_loss_vs_baseline", nullable(d_vl)},
+                {"emergence_10pct", e10 ? json(*e10) : json(nullptr)}, {"emergence_50pct", e50 ? json(*e50) : json(nullptr)}};
+    std::vector<std::string> row{v.name, std::to_string(v.runs.size()), fmt::format("{} ({:+.4f})", number(vl), d_vl),
+                                 fmt::format("{} / {}", at(e10), at(e50))};
+    for (const auto& col : columns) {
+      const double value = final_mean(col.curves, v.name);
+      const int digits = col.field->layout == Layout::count ? 1 : col.field->unit == "sum of squares" ? 2 : 4;
+      record[col.key] = nullable(value);
+      std::string cell = number(value, digits);
+      if (col.field == &fields::sink_rate && col.eps == strict) {
+        const double delta = value - final_mean(col.curves, baseline);
+        record["sink_rate_vs_baseline"] = nullable(delta);
+        cell += fmt::format(" ({:+.4f})", delta);
+      }
+      row.push_back(cell);
+    }
+    table.rows.push_back(row);
+    table.records.push_back(record);
   }
-  io::write_file_atomic(out / "summary.json", table.dump(2) + "\n");
+  io::write_file_atomic(out / "summary.json", table.records.dump(2) + "\n");
   const Table classes = query_class_table(runs);
   const std::string class_note =
       "Synthetic task, at the final analysis, per run. *mechanism*: how each head treats the queries that need no attention "
@@ -305,21 +321,21 @@ CompareResult compare(const CompareOptions& opt) {
       "nop sink). Costs and losses as in docs/metrics.md.";
   if (!classes.rows.empty()) io::write_file_atomic(out / "query_classes.json", classes.records.dump(2) + "\n");
 
-  std::string md = fmt::format("# sinklab comparison{}\n\n", runs.ablation.empty() ? "" : ": " + runs.ablation);
-  md += fmt::format("{} variants from {} runs; x axis: {}; differences are against **{}**; lines are the mean over seeds and the "
-                    "shaded band spans the seeds' min to max. Definitions: docs/metrics.md.\n\n",
-                    runs.variants.size(), [&] {
-                      std::size_t n = 0;
-                      for (const auto& v : runs.variants) n += v.runs.size();
-                      return n;
-                    }(), c.x_label(), baseline);
-  if (!runs.skipped.empty()) md += "Skipped: " + fmt::format("{}", fmt::join(runs.skipped, "; ")) + "\n\n";
-  md += fmt::format("| variant | seeds | final val loss (Δ) | final sink rate ε=0.3 (Δ) | sink rate ε=0.1 | emergence {} 10% / 50% | "
-                    "first-token mass | diagonal score | C_QK | C_OV | block cost | nop / broadcast heads |\n"
-                    "|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-                    opt.x);
-  md += md_rows + "\nEmergence: the first analysis " + opt.x +
-        " at which the mean sink rate (ε = 0.3) reached 10% and 50% of its final value (— when the final rate is 0).\n\n";
+  std::size_t run_count = 0;
+  for (const auto& v : runs.variants) run_count += v.runs.size();
+  const std::string title = fmt::format("sinklab comparison{}", runs.ablation.empty() ? "" : ": " + runs.ablation);
+  const std::string intro =
+      fmt::format("{} variants from {} runs; x axis: {}; differences are against {}; lines are the mean over seeds and the shaded "
+                  "band spans the seeds' min to max. Definitions: docs/metrics.md.",
+                  runs.variants.size(), run_count, c.x_label(), baseline);
+  const std::string emergence_note = fmt::format("Emergence: the first analysis {} at which the mean sink rate (ε = {}) reached 10% "
+                                                 "and 50% of its final value (— when the final rate is 0).",
+                                                 opt.x, strict);
+  const std::string skipped = runs.skipped.empty() ? "" : "Skipped: " + fmt::format("{}", fmt::join(runs.skipped, "; "));
+
+  std::string md = "# " + title + "\n\n" + intro + "\n\n";
+  if (!skipped.empty()) md += skipped + "\n\n";
+  md += markdown_table(table) + "\n" + emergence_note + "\n\n";
   if (!classes.rows.empty()) md += "## Query classes\n\n" + class_note + "\n\n" + markdown_table(classes) + "\n";
   for (const auto& f : result.files) md += fmt::format("![{}]({})\n\n", f.substr(0, f.size() - 4), f);
   io::write_file_atomic(out / "report.md", md);
@@ -328,22 +344,9 @@ CompareResult compare(const CompareOptions& opt) {
                      "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
                      "td,th{border:1px solid #ccc;padding:4px 6px;text-align:right}td:first-child{text-align:left}"
                      "img{max-width:100%;margin:1em 0;border:1px solid #eee}</style></head><body>\n";
-  html += fmt::format("<h1>sinklab comparison{}</h1>\n", runs.ablation.empty() ? "" : ": " + html_escape(runs.ablation));
-  html += "<table><tr><th>variant</th><th>seeds</th><th>final val loss (Δ)</th><th>sink rate ε=0.3 (Δ)</th><th>sink rate ε=0.1</th>"
-          "<th>emergence 10% / 50%</th><th>first-token mass</th><th>diagonal score</th><th>C_QK</th><th>C_OV</th><th>block cost</th>"
-          "<th>nop / broadcast</th></tr>\n";
-  for (std::size_t i = 0; i < table.size(); ++i) {
-    std::string line = md_rows.substr(0, md_rows.find('\n'));
-    md_rows = md_rows.substr(md_rows.find('\n') + 1);
-    std::string cells;
-    for (std::size_t at = 2; at < line.size();) {
-      const auto bar = line.find(" |", at);
-      cells += "<td>" + html_escape(line.substr(at, bar - at)) + "</td>";
-      at = bar + 3;
-    }
-    html += "<tr>" + cells + "</tr>\n";
-  }
-  html += "</table>\n";
+  html += "<h1>" + html_escape(title) + "</h1>\n<p>" + html_escape(intro) + "</p>\n";
+  if (!skipped.empty()) html += "<p>" + html_escape(skipped) + "</p>\n";
+  html += html_table(table) + "<p>" + html_escape(emergence_note) + "</p>\n";
   if (!classes.rows.empty()) html += "<h2>Query classes</h2>\n<p>" + html_escape(class_note) + "</p>\n" + html_table(classes);
   for (const auto& f : result.files) html += fmt::format("<div><img src='{}' alt='{}'></div>\n", f, f);
   html += "</body></html>\n";

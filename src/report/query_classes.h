@@ -6,19 +6,11 @@
 #include <vector>
 
 #include "report/runs.h"
+#include "report/table.h"
 
 namespace sinklab::report {
 
-struct Table {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  nlohmann::json records = nlohmann::json::array();  // the same numbers, for query_classes.json
-};
-
 // Empty when no run has by-class analysis (not a synthetic task).
 Table query_class_table(const Collection& runs);
-
-std::string markdown_table(const Table& table);
-std::string html_table(const Table& table);
 
 }  // namespace sinklab::report

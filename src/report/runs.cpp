@@ -1,12 +1,16 @@
 #include "report/runs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
 #include "engine/error.h"
+#include "analysis/fields.h"
+#include "analysis/registry.h"
 #include "io/records.h"
 #include "train/ablation.h"
+#include "train/metrics.h"
 #include "train/run_folder.h"
 
 namespace sinklab::report {
@@ -23,106 +27,79 @@ std::string variant_of(const std::string& name) {
   return name.substr(dash + 2).find_first_not_of("0123456789") == std::string::npos ? name.substr(0, dash) : name;
 }
 
-// What compare reads of an analysis record, checked before anything is drawn from it.
-enum class Kind { count, number, per_eps, per_layer, per_head, labels };
-struct Field {
-  const char* key;
-  Kind kind;
-  bool required;
-};
-constexpr Field analysis_fields[] = {
-    {"step", Kind::count, true},           {"tokens", Kind::count, true},
-    {"eps", Kind::per_eps, true},          {"sink_rate", Kind::per_eps, true},
-    {"sink_score", Kind::per_head, true},  {"sink_score_max", Kind::number, true},
-    {"first_mass", Kind::per_head, true},  {"diag_score", Kind::per_head, true},
-    {"cost_qk", Kind::per_head, true},     {"cost_ov", Kind::per_head, true},
-    {"block_cost", Kind::per_layer, true}, {"oversmoothing_out", Kind::per_layer, true},
-    {"nop_count", Kind::count, true},      {"broadcast_count", Kind::count, true},
-    {"first_value_ratio", Kind::per_head, false}, {"register_mass", Kind::per_head, false},
-    {"sink_logit_mass", Kind::per_head, false},  {"row_mass", Kind::per_head, false},
-    {"mechanism", Kind::labels, false}};
-constexpr Field class_fields[] = {{"sink_score", Kind::per_head, true},      {"diag_score", Kind::per_head, true},
-                                  {"prev_score", Kind::per_head, true},      {"sink_logit_mass", Kind::per_head, false},
-                                  {"gate_mean", Kind::per_head, false}};
-
 struct Where {
   const fs::path& file;
   std::size_t line;
 };
 
-[[noreturn]] void bad_record(const Where& at, const std::string& key, const std::string& message) {
+[[noreturn]] void bad_record(const Where& at, std::string_view key, const std::string& message) {
   fail("{}:{}: '{}' {}", at.file.string(), at.line, key, message);
 }
 
-// The shape of a run's grids: from its first record, the same in every later one.
+// The sizes of a run's lists: from the first record that shows them, the same in every later one.
 struct Dims {
   std::size_t layers = 0, heads = 0, eps = 0;
 };
 
-void check_field(const json& r, const Field& f, Dims& dims, const Where& at) {
-  if (!r.contains(f.key)) {
-    if (f.required) bad_record(at, f.key, "is missing");
-    return;
-  }
-  const json& v = r.at(f.key);
-  auto rows = [&](std::size_t& n, std::size_t got, const char* what) {
-    if (got == 0) bad_record(at, f.key, fmt::format("has no {}", what));
-    if (n == 0) n = got;
-    if (got != n) bad_record(at, f.key, fmt::format("has {} {}, the run's other records {}", got, what, n));
+// A field read back from a file has the layout its declaration gives (analysis/fields.h).
+void check_field(const json& v, const analysis::Field& f, Dims& dims, const Where& at) {
+  using analysis::Layout;
+  auto size = [&](std::size_t& n, const json& list, const char* what) {
+    if (!list.is_array()) bad_record(at, f.key, fmt::format("must be a list over {}", what));
+    if (list.empty()) bad_record(at, f.key, fmt::format("has no {}", what));
+    if (n == 0) n = list.size();
+    if (list.size() != n) bad_record(at, f.key, fmt::format("has {} {}, the run's other records {}", list.size(), what, n));
   };
-  auto numbers = [&](const json& list, std::size_t& n, const char* what) {
-    if (!list.is_array()) bad_record(at, f.key, "must be a list");
-    rows(n, list.size(), what);
-    for (const auto& x : list)
-      if (!x.is_number()) bad_record(at, f.key, "must hold numbers");
+  auto leaf = [&](const json& x) {
+    const bool ok = f.layout == Layout::head_labels ? x.is_string()
+                    : f.layout == Layout::count     ? x.is_number() && x.get<double>() >= 0 && std::floor(x.get<double>()) == x.get<double>()
+                                                    : x.is_number();
+    if (!ok)
+      bad_record(at, f.key, f.layout == Layout::head_labels ? "must hold names" : f.layout == Layout::count ? "must be a whole number >= 0" : "must hold numbers");
   };
-  switch (f.kind) {
-    case Kind::count:
-      if (!v.is_number_unsigned()) bad_record(at, f.key, "must be a whole number >= 0");
+  // Walks the nested lists of a layout, outermost axis first.
+  using Axis = std::pair<std::size_t*, const char*>;
+  auto walk = [&](auto&& self, const json& x, const Axis* axis, const Axis* end) -> void {
+    if (axis == end) return leaf(x);
+    size(*axis->first, x, axis->second);
+    for (const auto& item : x) self(self, item, axis + 1, end);
+  };
+  const Axis eps{&dims.eps, "thresholds"}, layers{&dims.layers, "layers"}, heads{&dims.heads, "heads"};
+  auto nested = [&](std::initializer_list<Axis> axes) { walk(walk, v, axes.begin(), axes.end()); };
+  switch (f.layout) {
+    case Layout::scalar:
+    case Layout::count: leaf(v); break;
+    case Layout::text:
+      if (!v.is_string()) bad_record(at, f.key, "must be text");
       break;
-    case Kind::number:
-      if (!v.is_number()) bad_record(at, f.key, "must be a number");
-      break;
-    case Kind::per_eps: numbers(v, dims.eps, "thresholds"); break;
-    case Kind::per_layer: numbers(v, dims.layers, "layers"); break;
-    case Kind::per_head:
-    case Kind::labels:
-      if (!v.is_array()) bad_record(at, f.key, "must be a [layer][head] list");
-      rows(dims.layers, v.size(), "layers");
-      for (const auto& row : v) {
-        if (!row.is_array()) bad_record(at, f.key, "must be a [layer][head] list");
-        rows(dims.heads, row.size(), "heads");
-        for (const auto& x : row)
-          if (f.kind == Kind::labels ? !x.is_string() : !x.is_number())
-            bad_record(at, f.key, f.kind == Kind::labels ? "must hold names" : "must hold numbers");
-      }
-      break;
+    case Layout::per_eps: nested({eps}); break;
+    case Layout::per_layer: nested({layers}); break;
+    case Layout::per_head:
+    case Layout::head_labels: nested({layers, heads}); break;
+    case Layout::per_eps_layer: nested({eps, layers}); break;
+    case Layout::per_eps_head: nested({eps, layers, heads}); break;
   }
 }
 
 void check_analysis_record(const json& r, Dims& dims, const Where& at) {
-  for (const auto& f : analysis_fields) check_field(r, f, dims, at);
-  if (r.contains("by_class")) {
-    for (const char* key : {"mechanism", "first_value_ratio"})
-      if (!r.contains(key)) bad_record(at, key, "is missing (the record has by_class)");
-    for (const char* cls : {"needs_attention", "no_attention"}) {
-      if (!r.at("by_class").is_object() || !r.at("by_class").contains(cls)) bad_record(at, "by_class", fmt::format("has no '{}'", cls));
-      for (const auto& f : class_fields) check_field(r.at("by_class").at(cls), f, dims, at);
-    }
-  }
-  if (r.contains("snapshot")) {
-    const json& s = r.at("snapshot");
-    const std::string name = s.is_string() ? s.get<std::string>() : "";
+  namespace fields = analysis::fields;
+  for (const auto* required : {&fields::step, &fields::tokens, &fields::eps, &fields::sink_rate, &fields::sink_score})
+    if (analysis::find(r, *required) == nullptr) bad_record(at, required->key, "is missing");
+  for (const analysis::Field* f : analysis::record_fields())
+    if (const json* v = analysis::find(r, *f)) check_field(*v, *f, dims, at);
+  if (const json* s = analysis::find(r, fields::snapshot)) {
+    const std::string name = s->get<std::string>();
     const bool plain = name.starts_with("attn/step_") && name.ends_with(".npy") && name.size() > 14 &&
                        name.substr(10, name.size() - 14).find_first_not_of("0123456789") == std::string::npos;
-    if (!plain) bad_record(at, "snapshot", "must name a file attn/step_<N>.npy of the run");
+    if (!plain) bad_record(at, fields::snapshot.key, "must name a file attn/step_<N>.npy of the run");
   }
 }
 
 void check_metrics_record(const json& m, const Where& at) {
-  for (const char* key : {"step", "tokens"})
+  namespace keys = train::metric_keys;
+  for (const char* key : {keys::step, keys::tokens})
     if (!m.contains(key) || !m.at(key).is_number_unsigned()) bad_record(at, key, "must be a whole number >= 0");
-  for (const char* key : {"val_loss", "val_loss_needs_attn", "val_loss_no_attn"})
+  for (const char* key : {keys::val_loss, keys::val_loss_needs_attn, keys::val_loss_no_attn})
     if (m.contains(key) && !m.at(key).is_number()) bad_record(at, key, "must be a number");
 }
 
@@ -178,8 +155,9 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
     }
     for (const auto& [line, m] : io::read_jsonl(metrics)) {
       check_metrics_record(m, {metrics, line});
-      r.step_tokens.emplace_back(m.at("step"), m.at("tokens"));
-      if (m.contains("val_loss")) r.val_loss.emplace_back(m.at("step"), m.at("val_loss")), r.last_metrics = m;
+      namespace keys = train::metric_keys;
+      r.step_tokens.emplace_back(m.at(keys::step), m.at(keys::tokens));
+      if (m.contains(keys::val_loss)) r.val_loss.emplace_back(m.at(keys::step), m.at(keys::val_loss)), r.last_metrics = m;
     }
     auto it = std::find_if(c.variants.begin(), c.variants.end(), [&](const Variant& v) { return v.name == r.variant; });
     if (it == c.variants.end()) it = c.variants.insert(c.variants.end(), Variant{r.variant, {}});
@@ -187,26 +165,6 @@ Collection collect_runs(const std::vector<fs::path>& inputs) {
   }
   if (c.variants.empty()) fail("compare: none of the {} runs is usable:\n  {}", dirs.size(), fmt::join(c.skipped, "\n  "));
   return c;
-}
-
-double grid_mean(const nlohmann::json& g) {
-  double s = 0;
-  std::size_t n = 0;
-  for (const auto& row : g)
-    for (const auto& v : row) s += v.get<double>(), ++n;
-  return n ? s / static_cast<double>(n) : 0;
-}
-
-double vector_mean(const nlohmann::json& v) {
-  double s = 0;
-  for (const auto& x : v) s += x.get<double>();
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '\'' ? "&#39;" : std::string(1, c);
-  return out;
 }
 
 }  // namespace sinklab::report

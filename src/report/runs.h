@@ -1,6 +1,7 @@
 #pragma once
 // The runs a comparison reads: from run folders or ablation folders, grouped by variant (runs
 // named <variant>-s<seed> are seeds of one variant). Runs without analysis are reported and skipped.
+// Every record is checked against the layouts the analysis fields declare before it is used.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,11 +31,5 @@ struct Collection {
 
 Collection collect_runs(const std::vector<std::filesystem::path>& inputs);
 
-// Means of an analysis record's [layer][head] grid and [layer] vector (0 when empty).
-double grid_mean(const nlohmann::json& grid);
-double vector_mean(const nlohmann::json& values);
-
-// Text made safe for HTML.
-std::string html_escape(const std::string& text);
 
 }  // namespace sinklab::report

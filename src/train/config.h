@@ -1,6 +1,8 @@
 #pragma once
-// YAML configs: `extends:` a base file plus overrides, `--set key=value` on top, every key
-// checked against one schema (config.cpp). Errors name the file, the line and the key.
+// YAML configs: `extends:` a base file plus overrides, `--set key=value` on top. Each section's
+// keys and rules are declared beside the struct they fill (data/data_config, nn/model_config,
+// optim/optim_config, train/loop_config, analysis/analysis_config); this reads files into them.
+// Errors name the file, the line and the key.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,7 +17,10 @@ Config load_config(const std::filesystem::path& file, const std::vector<std::str
 // Every key with its value (defaults included), as YAML that load_config reads back.
 std::string resolved_yaml(const Config& config);
 
-// The dotted keys the schema knows, with one-line docs (for `sinklab config keys` and the docs test).
+// The dotted keys the sections declare, with their docs, in resolved-config order.
 std::vector<std::pair<std::string, std::string>> config_keys();
+
+// configs/README.md's key table: every key, its default and its doc (`sinklab config keys`).
+std::string keys_markdown();
 
 }  // namespace sinklab::train

@@ -11,8 +11,20 @@ namespace sinklab::train {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* csv_header = "step,tokens,loss,lr,grad_norm,step_ms,tokens_per_s,val_loss";
-constexpr const char* csv_class_header = ",loss_needs_attn,loss_no_attn,val_loss_needs_attn,val_loss_no_attn";
+namespace keys = metric_keys;
+
+// The columns after step and tokens, in file order: every step, then the optional ones.
+constexpr std::pair<const char*, double StepMetrics::*> every_step[] = {
+    {keys::loss, &StepMetrics::loss},       {keys::lr, &StepMetrics::lr},
+    {keys::grad_norm, &StepMetrics::grad_norm}, {keys::step_ms, &StepMetrics::step_ms},
+    {keys::tokens_per_s, &StepMetrics::tokens_per_s}};
+using Optional = std::pair<const char*, std::optional<double> StepMetrics::*>;
+constexpr Optional validation[] = {{keys::val_loss, &StepMetrics::val_loss}};
+// Synthetic tasks' class losses (their CSV columns only in runs that have them).
+constexpr Optional class_losses[] = {{keys::loss_needs_attn, &StepMetrics::loss_needs_attn},
+                                 {keys::loss_no_attn, &StepMetrics::loss_no_attn},
+                                 {keys::val_loss_needs_attn, &StepMetrics::val_loss_needs_attn},
+                                 {keys::val_loss_no_attn, &StepMetrics::val_loss_no_attn}};
 
 std::string num(double v) {
   std::ostringstream s;
@@ -39,23 +51,31 @@ MetricsLog::MetricsLog(const fs::path& run_dir, std::int64_t keep_until, bool by
     : jsonl_(opened(run_dir / "metrics.jsonl", keep_until, io::RecordFormat::jsonl)),
       csv_(opened(run_dir / "metrics.csv", keep_until, io::RecordFormat::csv)),
       by_class_(by_class) {
-  if (csv_.empty()) csv_.append(fmt::format("{}{}\n", csv_header, by_class ? csv_class_header : ""));
+  if (!csv_.empty()) return;
+  std::string header = fmt::format("{},{}", keys::step, keys::tokens);
+  for (const auto& [key, member] : every_step) header += fmt::format(",{}", key);
+  for (const auto& [key, member] : validation) header += fmt::format(",{}", key);
+  if (by_class_)
+    for (const auto& [key, member] : class_losses) header += fmt::format(",{}", key);
+  csv_.append(header + "\n");
 }
 
 void MetricsLog::write(const StepMetrics& m) {
-  nlohmann::ordered_json j{{"step", m.step},     {"tokens", m.tokens},   {"loss", m.loss},
-                           {"lr", m.lr},         {"grad_norm", m.grad_norm}, {"step_ms", m.step_ms},
-                           {"tokens_per_s", m.tokens_per_s}};
-  if (m.val_loss) j["val_loss"] = *m.val_loss;
-  for (const auto& [key, v] : {std::pair{"loss_needs_attn", &m.loss_needs_attn}, {"loss_no_attn", &m.loss_no_attn},
-                               {"val_loss_needs_attn", &m.val_loss_needs_attn}, {"val_loss_no_attn", &m.val_loss_no_attn}})
-    if (*v) j[key] = **v;
+  nlohmann::ordered_json j{{keys::step, m.step}, {keys::tokens, m.tokens}};
+  std::string row = fmt::format("{},{}", m.step, m.tokens);
+  for (const auto& [key, member] : every_step) {
+    j[key] = m.*member;
+    row += "," + num(m.*member);
+  }
+  for (const auto& [key, member] : validation) {
+    if (m.*member) j[key] = *(m.*member);
+    row += "," + cell(m.*member);
+  }
+  for (const auto& [key, member] : class_losses) {
+    if (m.*member) j[key] = *(m.*member);
+    if (by_class_) row += "," + cell(m.*member);
+  }
   jsonl_.append(j.dump() + "\n");
-  std::string row = fmt::format("{},{},{},{},{},{},{},{}", m.step, m.tokens, num(m.loss), num(m.lr), num(m.grad_norm),
-                                num(m.step_ms), num(m.tokens_per_s), cell(m.val_loss));
-  if (by_class_)
-    row += fmt::format(",{},{},{},{}", cell(m.loss_needs_attn), cell(m.loss_no_attn), cell(m.val_loss_needs_attn),
-                       cell(m.val_loss_no_attn));
   csv_.append(row + "\n");
 }
 
@@ -65,17 +85,13 @@ std::vector<StepMetrics> read_metrics(const fs::path& jsonl) {
   for (const auto& [line, j] : io::read_jsonl(jsonl)) {
     try {
       StepMetrics m;
-      m.step = j.at("step").get<std::int64_t>();
-      m.tokens = j.at("tokens").get<std::int64_t>();
-      m.loss = j.at("loss").get<double>();
-      m.lr = j.at("lr").get<double>();
-      m.grad_norm = j.at("grad_norm").get<double>();
-      m.step_ms = j.at("step_ms").get<double>();
-      m.tokens_per_s = j.at("tokens_per_s").get<double>();
-      if (j.contains("val_loss")) m.val_loss = j.at("val_loss").get<double>();
-      for (const auto& [key, v] : {std::pair{"loss_needs_attn", &m.loss_needs_attn}, {"loss_no_attn", &m.loss_no_attn},
-                                   {"val_loss_needs_attn", &m.val_loss_needs_attn}, {"val_loss_no_attn", &m.val_loss_no_attn}})
-        if (j.contains(key)) *v = j.at(key).get<double>();
+      m.step = j.at(keys::step).get<std::int64_t>();
+      m.tokens = j.at(keys::tokens).get<std::int64_t>();
+      for (const auto& [key, member] : every_step) m.*member = j.at(key).get<double>();
+      for (const auto& [key, member] : validation)
+        if (j.contains(key)) m.*member = j.at(key).get<double>();
+      for (const auto& [key, member] : class_losses)
+        if (j.contains(key)) m.*member = j.at(key).get<double>();
       out.push_back(m);
     } catch (const nlohmann::json::exception& e) {
       fail("{}:{}: not a metrics record ({})", jsonl.string(), line, e.what());

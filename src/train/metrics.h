@@ -10,6 +10,14 @@
 
 namespace sinklab::train {
 
+// The keys of metrics.jsonl (and the columns of metrics.csv), written here once.
+namespace metric_keys {
+inline constexpr const char *step = "step", *tokens = "tokens", *loss = "loss", *lr = "lr", *grad_norm = "grad_norm",
+                            *step_ms = "step_ms", *tokens_per_s = "tokens_per_s", *val_loss = "val_loss",
+                            *loss_needs_attn = "loss_needs_attn", *loss_no_attn = "loss_no_attn",
+                            *val_loss_needs_attn = "val_loss_needs_attn", *val_loss_no_attn = "val_loss_no_attn";
+}  // namespace metric_keys
+
 struct StepMetrics {
   std::int64_t step = 0, tokens = 0;
   double loss = 0, lr = 0, grad_norm = 0, step_ms = 0, tokens_per_s = 0;

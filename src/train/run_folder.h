@@ -11,8 +11,11 @@
 
 namespace sinklab::train {
 
-// The file whose presence makes a folder a sinklab run (written first, before any output).
+// The file whose presence makes a folder a sinklab run (written first, before any output): the
+// run's resolved config.
 inline constexpr const char* run_marker = "config.resolved.yaml";
+// The run's copy of its BPE tokenizer.
+inline constexpr const char* run_tokenizer = "tokenizer.model";
 
 // Names that become folders (runs, ablations, variants): [A-Za-z0-9._-]+, not "." or "..".
 // `what` names the value in the error ("run name", "--name"); `hint` ends it.

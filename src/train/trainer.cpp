@@ -10,10 +10,12 @@
 #include "engine/parallel.h"
 #include "io/atomic_file.h"
 #include "ops/ops.h"
-#include "optim/clip.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
-#include "train/inference.h"
+#include "train/evaluation.h"
+#include "train/loss.h"
+#include "train/saved_run.h"
+#include "train/train_step.h"
 #include "train/interrupt.h"
 #include "train/memory_estimate.h"
 #include "train/metrics.h"
@@ -85,8 +87,8 @@ TrainResult run_training(const TrainOptions& opt) {
   }
   io::write_file_atomic(run_dir / run_marker, resolved);
   folder.keep();
-  if (!data.tokenizer_file.empty() && !fs::exists(run_dir / "tokenizer.model"))
-    fs::copy_file(data.tokenizer_file, run_dir / "tokenizer.model");
+  if (!data.tokenizer_file.empty() && !fs::exists(run_dir / run_tokenizer))
+    fs::copy_file(data.tokenizer_file, run_dir / run_tokenizer);
   MetricsLog metrics(run_dir, state.step, by_class);
   const std::int64_t total = config.train.steps;
   Progress progress(total, config.train.log_every, run_dir / "log.txt");
@@ -105,42 +107,30 @@ TrainResult run_training(const TrainOptions& opt) {
 
   InterruptGuard interrupt;
   const auto schedule = config.schedule();
-  const auto params = model.parameters();
   const std::int64_t first_step = state.step;
+  LocalGradients one_process;
   TrainResult result{run_dir, state.step, false, false};
   while (state.step < total) {
     const auto t0 = Clock::now();
     const double lr = schedule.at(state.step);
-    const double micro_weight = 1.0 / static_cast<double>(config.train.grad_accum);
-    double loss = 0;
-    ClassLoss loss_attn, loss_free;
-    for (std::int64_t micro = 0; micro < config.train.grad_accum; ++micro) {
-      const data::Batch batch = loader->next();
-      const Tensor l = batch_loss(model, batch, loss_attn, loss_free);
-      loss += l.item() * micro_weight;
-      backward(config.train.grad_accum == 1 ? l : l * micro_weight);
-    }
-    const double grad_norm = optim::clip_grad_norm(params, config.optim.clip);
-    // A non-finite loss or gradient stops here, before the update: the weights, and every
-    // checkpoint written so far, stay finite.
-    if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
+    const StepResult step =
+        train_step(model, optimizer, *loader, config.train.grad_accum, config.optim.clip, lr, one_process);
+    if (!step.updated) {
       const auto kept = latest_checkpoint(run_dir);
       progress.line(fmt::format("step {}: the loss is {} and the gradient norm {} — stopping (try a lower optim.lr)",
-                                state.step + 1, loss, grad_norm));
-      fail("training diverged at step {} (loss {}, gradient norm {}); {}", state.step + 1, loss, grad_norm,
+                                state.step + 1, step.loss, step.grad_norm));
+      fail("training diverged at step {} (loss {}, gradient norm {}); {}", state.step + 1, step.loss, step.grad_norm,
            kept ? fmt::format("the newest checkpoint, {}, holds the last finite weights", kept->string())
                 : std::string("no checkpoint was written before it"));
     }
-    optimizer.step(lr);
-    optimizer.zero_grad();
     ++state.step;
     state.tokens += step_tokens;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     StepMetrics m;
-    m.step = state.step, m.tokens = state.tokens, m.loss = loss, m.lr = lr, m.grad_norm = grad_norm, m.step_ms = ms;
+    m.step = state.step, m.tokens = state.tokens, m.loss = step.loss, m.lr = lr, m.grad_norm = step.grad_norm, m.step_ms = ms;
     m.tokens_per_s = static_cast<double>(step_tokens) / (ms / 1000.0);
-    m.loss_needs_attn = loss_attn.mean();
-    m.loss_no_attn = loss_free.mean();
+    m.loss_needs_attn = step.needs_attention.mean();
+    m.loss_no_attn = step.no_attention.mean();
     const bool last = state.step == total;
     if ((config.train.eval_every > 0 && state.step % config.train.eval_every == 0) || last) {
       const EvalLoss val = evaluate(model, val_batches);
@@ -155,7 +145,7 @@ TrainResult run_training(const TrainOptions& opt) {
       std::string classes;
       if (val.needs_attention && val.no_attention)
         classes = fmt::format(" (needs attention {:.4f}, no attention {:.4f})", *val.needs_attention, *val.no_attention);
-      progress.line(fmt::format("step {}/{} | val_loss {:.4f}{} | loss {:.4f}", state.step, total, val.loss, classes, loss));
+      progress.line(fmt::format("step {}/{} | val_loss {:.4f}{} | loss {:.4f}", state.step, total, val.loss, classes, step.loss));
     }
     metrics.write(m);
     progress.step(m, first_step);

@@ -1,4 +1,5 @@
-// sinklab compare on small synthetic run folders written here.
+// sinklab compare on runs the real recorder wrote (short trainings through the binary), so a
+// field renamed or dropped in the analysis shows up here as a missing plot or column.
 #include "report/compare.h"
 
 #include <gtest/gtest.h>
@@ -6,40 +7,36 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "analysis/fields.h"
+#include "analysis/grid.h"
 #include "engine/error.h"
-#include "io/npy.h"
-#include "support/temp_dir.h"
+#include "io/records.h"
+#include "support/cli_fixture.h"
 
 namespace sinklab::testing {
 namespace {
 
 namespace fs = std::filesystem;
+namespace fields = analysis::fields;
 using json = nlohmann::json;
 
-// A run whose sink rate (eps 0.3) follows `rates` at steps 0, 10, 20, ...
-void write_run(const fs::path& dir, const std::vector<double>& rates, double cost, bool half_written_tail = false) {
-  write_file(dir / "config.resolved.yaml", "seed: 0\n");
-  std::string metrics, analysis;
-  for (std::size_t i = 0; i < rates.size(); ++i) {
-    const int step = static_cast<int>(i) * 10;
-    metrics += json{{"step", step}, {"tokens", step * 100}, {"loss", 3.0}, {"lr", 1e-3}, {"grad_norm", 1.0}, {"step_ms", 1.0},
-                    {"tokens_per_s", 1.0}, {"val_loss", 4.0 - 0.25 * static_cast<double>(i)}}.dump() + "\n";
-    json r{{"step", step}, {"tokens", step * 100}, {"eps", {0.1, 0.3}}, {"sink_rate", {rates[i] + 0.125, rates[i]}},
-           {"sink_score", {{rates[i], 0.5}, {0.25, 0.75}}}, {"sink_score_max", 0.75}, {"first_mass", {{0.5, 0.5}, {0.5, 0.5}}},
-           {"diag_score", {{0.125, 0.125}, {0.125, 0.125}}}, {"cost_qk", {{cost, cost}, {cost, cost}}}, {"cost_ov", {{1.0, 1.0}, {1.0, 1.0}}},
-           {"block_cost", {cost, cost}}, {"oversmoothing_out", {0.25, 0.5}}, {"nop_count", 1}, {"broadcast_count", 2}};
-    if (i == 0 || i + 1 == rates.size()) {
-      const std::string rel = fmt::format("attn/step_{:07d}.npy", step);
-      fs::create_directories(dir / "attn");
-      io::write_npy(dir / rel, Tensor::full({2, 2, 4, 4}, 0.25));
-      r["snapshot"] = rel;
-    }
-    analysis += r.dump() + "\n";
+class Compare : public CliFixture {
+ protected:
+  // An ablation of tiny.yaml: variants x seeds, analysed every 2 of 8 steps.
+  fs::path ablation(const std::string& name, const std::string& variants, const std::string& seeds = "[0, 1]") {
+    write_file(dir / (name + ".yaml"), "base: tiny.yaml\noverrides:\n  analysis.every: 2\n  analysis.probe_sequences: 8\n"
+                                       "  analysis.probe_length: 16\nvariants:\n" + variants + "seeds: " + seeds + "\n");
+    const auto r = run("ablate " + (dir / (name + ".yaml")).string());
+    EXPECT_EQ(r.code, 0) << r.output;
+    return dir / "runs" / name;
   }
-  if (half_written_tail) analysis += "{\"step\": 99, \"tok";
-  write_file(dir / "metrics.jsonl", metrics);
-  write_file(dir / "analysis.jsonl", analysis);
-}
+
+  static std::vector<json> records(const fs::path& run) {
+    std::vector<json> out;
+    for (auto& r : io::read_jsonl(run / "analysis.jsonl")) out.push_back(std::move(r.value));
+    return out;
+  }
+};
 
 std::pair<std::uint32_t, std::uint32_t> png_size(const fs::path& file) {
   const std::string b = read_file(file);
@@ -51,24 +48,28 @@ std::pair<std::uint32_t, std::uint32_t> png_size(const fs::path& file) {
   return {be32(16), be32(20)};
 }
 
-TEST(Compare, WritesEveryPlotWithItsDataAndTheReport) {
-  TempDir dir;
-  const fs::path ablation = dir / "abl";
-  write_run(ablation / "base-s0", {0.0, 0.0, 0.25, 0.5}, 2.0);
-  write_run(ablation / "base-s1", {0.0, 0.125, 0.25, 0.25}, 4.0, true);  // crashed mid-line: still usable
-  write_run(ablation / "gated-s0", {0.0, 0.0, 0.0, 0.0}, 3.0);
-  write_file(ablation / "empty-s0" / "config.resolved.yaml", "seed: 0\n");  // never analysed
+std::vector<std::string> csv_rows(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  return rows;
+}
 
+TEST_F(Compare, WritesEveryPlotWithItsDataAndTheReport) {
+  const fs::path abl = ablation("abl", "  - name: base\n  - name: gated\n    overrides: {model.attention.gate: headwise}\n");
+  fs::create_directories(abl / "empty-s0");
+  write_file(abl / "empty-s0" / "config.resolved.yaml", "seed: 0\n");  // never analysed
   report::CompareOptions o;
-  o.inputs = {ablation};
+  o.inputs = {abl};
   o.width = 640;
   o.height = 400;
   const auto r = report::compare(o);
-  EXPECT_EQ(r.out, ablation / "compare");
+  EXPECT_EQ(r.out, abl / "compare");
   ASSERT_EQ(r.skipped.size(), 1u);
   EXPECT_NE(r.skipped[0].find("empty-s0"), std::string::npos);
-  for (const char* name : {"sink_rate", "first_token_mass", "diagonal_score", "cost_qk", "cost_ov", "cost_block", "oversmoothing",
-                           "oversmoothing_by_layer", "val_loss"}) {
+  // Every threshold of analysis.eps gets its sink-rate plot.
+  for (const char* name : {"sink_rate_eps0.1", "sink_rate_eps0.3", "sink_score_max", "first_token_mass", "diagonal_score", "cost_qk",
+                           "cost_ov", "cost_block", "oversmoothing", "oversmoothing_by_layer", "val_loss"}) {
     for (const char* ext : {".png", ".svg", ".csv", ".gp"}) EXPECT_TRUE(fs::exists(r.out / (std::string(name) + ext))) << name << ext;
     EXPECT_EQ(png_size(r.out / (std::string(name) + ".png")), (std::pair<std::uint32_t, std::uint32_t>{640, 400})) << name;
   }
@@ -76,93 +77,72 @@ TEST(Compare, WritesEveryPlotWithItsDataAndTheReport) {
   for (const char* f : {"sink_score_heatmap.png", "attention_base.png", "attention_gated.png", "report.md", "report.html", "summary.json"})
     EXPECT_TRUE(fs::exists(r.out / f)) << f;
 
-  // The CSV behind the sink-rate plot holds exactly the runs' values: mean, min and max over seeds.
-  std::ifstream csv(r.out / "sink_rate.csv");
-  std::string line;
-  std::getline(csv, line);
-  EXPECT_EQ(line, "variant_index,variant,x,mean,min,max,seeds");
-  std::vector<std::string> rows;
-  while (std::getline(csv, line)) rows.push_back(line);
-  ASSERT_EQ(rows.size(), 8u);
-  EXPECT_EQ(rows[1], "0,base,10,0.0625,0,0.125,2");
-  EXPECT_EQ(rows[3], "0,base,30,0.375,0.25,0.5,2");
-  EXPECT_EQ(rows[7], "1,gated,30,0,0,0,1");
+  // The CSV behind a plot holds the runs' own values: mean, min and max over the two seeds.
+  const auto s0 = records(abl / "base-s0"), s1 = records(abl / "base-s1");
+  ASSERT_EQ(s0.size(), 5u);  // steps 0, 2, 4, 6, 8
+  const auto rows = csv_rows(r.out / "first_token_mass.csv");
+  EXPECT_EQ(rows[0], "variant_index,variant,x,mean,min,max,seeds");
+  ASSERT_EQ(rows.size(), 11u);
+  for (std::size_t i = 0; i < s0.size(); ++i) {
+    const double a = analysis::grid_mean(s0[i].at(fields::first_mass.key)), b = analysis::grid_mean(s1[i].at(fields::first_mass.key));
+    EXPECT_EQ(rows[1 + i], fmt::format("0,base,{},{},{},{},2", 2 * i, (a + b) / 2, std::min(a, b), std::max(a, b))) << i;
+  }
 
-  // Emergence by hand: base's mean rate is 0, 0.0625, 0.25, 0.375; 10% of 0.375 is first reached
-  // at step 10, 50% (0.1875) at step 20. gated never rises.
+  // The summary table: the final values of the declared summary fields, the emergence of the
+  // strict rate, differences from the baseline; the same cells in report.md and report.html.
   const auto table = json::parse(read_file(r.out / "summary.json"));
   ASSERT_EQ(table.size(), 2u);
   EXPECT_EQ(table[0].at("variant"), "base");
-  EXPECT_EQ(table[0].at("emergence_10pct"), 10);
-  EXPECT_EQ(table[0].at("emergence_50pct"), 20);
-  EXPECT_TRUE(table[1].at("emergence_10pct").is_null());
-  EXPECT_DOUBLE_EQ(table[0].at("val_loss").get<double>(), 3.25);
-  EXPECT_DOUBLE_EQ(table[1].at("sink_rate_vs_baseline").get<double>(), -0.375);
-  EXPECT_DOUBLE_EQ(table[0].at("cost_qk").get<double>(), 3.0);
-  const std::string html = read_file(r.out / "report.html");
-  EXPECT_NE(html.find("<img src='sink_rate.png'"), std::string::npos);
-  EXPECT_NE(read_file(r.out / "report.md").find("| base | 2 | 3.2500 (+0.0000) | 0.3750 (+0.0000)"), std::string::npos);
-  EXPECT_EQ(read_file(r.out / "report.md").find("Query classes"), std::string::npos) << "text runs have no query classes";
+  const double cost = (analysis::grid_mean(s0.back().at(fields::cost_qk.key)) + analysis::grid_mean(s1.back().at(fields::cost_qk.key))) / 2;
+  EXPECT_DOUBLE_EQ(table[0].at("cost_qk").get<double>(), cost);
+  for (const char* key : {"sink_rate_0.1", "sink_rate_0.3", "first_mass", "diag_score", "cost_ov", "block_cost", "nop_count",
+                          "broadcast_count", "val_loss", "val_loss_vs_baseline", "sink_rate_vs_baseline", "emergence_10pct"})
+    EXPECT_TRUE(table[1].contains(key)) << key;
+  EXPECT_DOUBLE_EQ(table[0].at("val_loss_vs_baseline").get<double>(), 0.0);
+  const std::string md = read_file(r.out / "report.md"), html = read_file(r.out / "report.html");
+  EXPECT_NE(md.find(fmt::format("| {:.2f} |", cost)), std::string::npos) << md;
+  EXPECT_NE(html.find(fmt::format("<td>{:.2f}</td>", cost)), std::string::npos) << html;
+  EXPECT_NE(html.find("<img src='sink_rate_eps0.3.png'"), std::string::npos);
+  EXPECT_NE(md.find("| variant | seeds | final val loss (Δ) |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Query classes"), std::string::npos) << "text runs have no query classes";
   EXPECT_FALSE(fs::exists(r.out / "query_classes.json"));
 }
 
-// Turns a written run into a synthetic-task run: by-class attention, mechanisms, class losses.
-void add_query_classes(const fs::path& dir, const json& mechanism, double free_first) {
-  std::string analysis, metrics;
-  for (const auto& line : {"analysis.jsonl", "metrics.jsonl"}) {
-    std::ifstream in(dir / line);
-    for (std::string l; std::getline(in, l);) {
-      json r = json::parse(l);
-      if (std::string(line) == "analysis.jsonl") {
-        const json grid = {{free_first, free_first}, {free_first, free_first}}, low = {{0.0, 0.0}, {0.0, 0.0}};
-        r["by_class"] = {{"no_attention", {{"queries", 10}, {"sink_score", grid}, {"diag_score", low}, {"prev_score", low}, {"entropy", low}}},
-                         {"needs_attention", {{"queries", 2}, {"sink_score", low}, {"diag_score", low}, {"prev_score", {{1.0, 1.0}, {1.0, 1.0}}}, {"entropy", low}}}};
-        r["mechanism"] = mechanism;
-        r["first_value_ratio"] = {{0.5, 0.5}, {0.5, 0.5}};
-        analysis += r.dump() + "\n";
-      } else {
-        r["val_loss_needs_attn"] = 0.125;
-        r["val_loss_no_attn"] = 2.5;
-        metrics += r.dump() + "\n";
-      }
-    }
-  }
-  write_file(dir / "analysis.jsonl", analysis);
-  write_file(dir / "metrics.jsonl", metrics);
-}
-
-TEST(Compare, SyntheticRunsGetTheQueryClassTable) {
-  TempDir dir;
-  const fs::path ablation = dir / "switch";
-  write_run(ablation / "bos-s0", {0.0, 0.5}, 2.0);
-  add_query_classes(ablation / "bos-s0", json::array({json::array({"sink", "sink"}), json::array({"diagonal", "gate"})}), 0.75);
-  write_run(ablation / "random-s0", {0.0, 0.0}, 2.0);
-  add_query_classes(ablation / "random-s0", json::array({json::array({"other", "other"}), json::array({"other", "other"})}), 0.25);
+TEST_F(Compare, SyntheticRunsGetTheQueryClassTable) {
+  write_file(dir / "switch.yaml", "extends: " + std::string(SINKLAB_SOURCE_DIR) + "/configs/synthetic/switch.yaml\n");
+  write_file(dir / "sw.yaml", "base: switch.yaml\noverrides:\n  train.steps: 30\n  train.threads: 1\n  train.batch_size: 8\n"
+                              "  model.d_model: 32\n  model.d_ff: 64\n  analysis.every: 15\n  analysis.probe_sequences: 8\nvariants:\n  - name: bos\n  - name: random\n"
+                              "    overrides: {data.first: random}\nseeds: [0]\n");
+  const auto run_output = run("ablate " + (dir / "sw.yaml").string());
+  ASSERT_EQ(run_output.code, 0) << run_output.output;
   report::CompareOptions o;
-  o.inputs = {ablation};
+  o.inputs = {dir / "runs" / "sw"};
   const auto r = report::compare(o);
   const std::string md = read_file(r.out / "report.md");
   EXPECT_NE(md.find("## Query classes"), std::string::npos);
-  EXPECT_NE(md.find("| bos-s0 | diagonal 1, gate 1, sink 2 | 0.750 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| random-s0 | other 4 | 0.250 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 0.125 | 2.5 |"), std::string::npos) << "the class losses";
-  const auto records = json::parse(read_file(r.out / "query_classes.json"));
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_DOUBLE_EQ(records[0].at("needs_attention_prev").get<double>(), 1.0);
-  EXPECT_DOUBLE_EQ(records[1].at("no_attention_first").get<double>(), 0.25);
+  const auto last = records(dir / "runs" / "sw" / "bos-s0").back();
+  const double first = analysis::grid_mean(last.at(json::json_pointer("/" + std::string(fields::free_first.key))));
+  EXPECT_NE(md.find(fmt::format("| bos-s0 | {} 1 | {:.3f} |", last.at(fields::mechanism.key)[0][0].get<std::string>(), first)),
+            std::string::npos)
+      << md;
+  const auto classes = json::parse(read_file(r.out / "query_classes.json"));
+  ASSERT_EQ(classes.size(), 2u);
+  EXPECT_DOUBLE_EQ(classes[0].at("no_attention_first").get<double>(), first);
   EXPECT_TRUE(fs::exists(r.out / "no_attention_first.png"));
+  EXPECT_TRUE(fs::exists(r.out / "needs_attention_previous.png"));
   EXPECT_NE(read_file(r.out / "report.html").find("<h2>Query classes</h2>"), std::string::npos);
 }
 
-TEST(Compare, TokensOnTheXAxisAndErrors) {
-  TempDir dir;
-  write_run(dir / "one", {0.0, 0.5}, 1.0);
+TEST_F(Compare, TokensOnTheXAxisAndErrors) {
+  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name one --set analysis.every=4").code, 0);
   report::CompareOptions o;
-  o.inputs = {dir / "one"};
+  o.inputs = {dir / "runs" / "one"};
   o.out = dir / "out";
   o.x = "tokens";
   report::compare(o);
-  EXPECT_NE(read_file(dir / "out" / "sink_rate.csv").find("0,one,1000,0.5,0.5,0.5,1"), std::string::npos);
+  const auto last = records(dir / "runs" / "one").back();
+  const double rate = last.at(fields::sink_rate.key)[1].get<double>();
+  EXPECT_EQ(csv_rows(dir / "out" / "sink_rate_eps0.3.csv").back(), fmt::format("0,one,512,{},{},{},1", rate, rate, rate));
   o.baseline = "nope";
   EXPECT_THROW(report::compare(o), Error);
   write_file(dir / "bare" / "config.resolved.yaml", "seed: 0\n");

@@ -1,0 +1,51 @@
+#pragma once
+// One field of an analysis record (runs/<run>/analysis.jsonl): its key, layout, unit, meaning, its
+// uniform-attention (chance) level where one exists, and how the run's other outputs show it — an
+// analysis.csv column, a compare plot, a column of compare's summary table. A field is declared
+// once, beside the metric that computes it (analysis/metrics/); the recorder, docs/metrics.md,
+// analysis.csv and compare all read these declarations, so a record key is typed in one place.
+#include <cstdint>
+#include <string_view>
+
+namespace sinklab::analysis {
+
+enum class Layout {
+  scalar,        // one number
+  count,         // one whole number
+  per_eps,       // [eps]: one number per threshold of analysis.eps
+  per_layer,     // [layer]
+  per_head,      // [layer][head]
+  per_eps_layer, // [eps][layer]
+  per_eps_head,  // [eps][layer][head]
+  head_labels,   // [layer][head] names
+  text,          // a string
+};
+
+// What a probe looks like to a chance level: N positions, the first token at `first`.
+struct ProbeShape {
+  std::int64_t positions = 0, first = 0;
+};
+
+struct PlotSpec {
+  std::string_view file;   // compare's file stem (per_eps fields: <file>_eps<e>)
+  std::string_view title;  // above the plot
+  std::string_view ylabel;
+};
+
+struct Field {
+  std::string_view key;  // a key of the record, or a path inside it ("by_class/no_attention/prev_score")
+  Layout layout = Layout::scalar;
+  std::string_view unit;  // "fraction", "nats", "cosine", "sum of squares", ...
+  std::string_view doc;   // one line: what it measures
+  // The analysis.csv column ("" for none): the value of a scalar, the mean of a grid or layer
+  // list, one column <csv>_<eps> per threshold of a per-eps list.
+  std::string_view csv = "";
+  // What the field measures when every query spreads its attention uniformly over the keys it
+  // can see (causal attention), or nullptr where no such level exists.
+  double (*chance)(const ProbeShape& probe) = nullptr;
+  PlotSpec plot = {};           // compare draws the csv summary over training when plot.file is set
+  std::string_view summary = "";  // compare's summary table shows its final value under this title
+  std::string_view labels = "";   // head_labels: the names it takes, space-separated (csv: a count each)
+};
+
+}  // namespace sinklab::analysis

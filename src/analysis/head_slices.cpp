@@ -1,0 +1,39 @@
+#include "analysis/head_slices.h"
+
+namespace sinklab::analysis {
+
+Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t D) {
+  const std::int64_t C = w.shape()[1];
+  Matrix m(C, D);
+  const float* p = w.data<float>();
+  for (std::int64_t d = 0; d < D; ++d)
+    for (std::int64_t c = 0; c < C; ++c) m(c, d) = p[(h * D + d) * C + c];
+  return m;
+}
+
+Matrix head_out(const Tensor& wo, std::int64_t h, std::int64_t D) {
+  const std::int64_t C = wo.shape()[0], in = wo.shape()[1];
+  Matrix m(C, D);
+  const float* p = wo.data<float>();
+  for (std::int64_t c = 0; c < C; ++c)
+    for (std::int64_t d = 0; d < D; ++d) m(c, d) = p[c * in + h * D + d];
+  return m;
+}
+
+Matrix head_values(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) {
+  Matrix v(p.N, p.D);
+  const float* pv = p.values(l);
+  for (std::int64_t j = 0; j < p.N; ++j)
+    for (std::int64_t d = 0; d < p.D; ++d) v(j, d) = pv[((b * p.H + h) * p.N + j) * p.D + d];
+  return v;
+}
+
+Matrix head_map(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) {
+  Matrix a(p.N, p.N);
+  const float* pa = p.probs(l);
+  for (std::int64_t i = 0; i < p.N; ++i)
+    for (std::int64_t j = 0; j < p.N; ++j) a(i, j) = pa[((b * p.H + h) * p.N + i) * p.N + j];
+  return a;
+}
+
+}  // namespace sinklab::analysis

@@ -1,0 +1,61 @@
+// Nop vs broadcast, part two ("A Unifying View of Attention Sinks"): how low-rank a head's update
+// is, and each head's class from that and its value-norm ratio (metrics/value_norms.cpp).
+#include "analysis/fields.h"
+#include "analysis/grid.h"
+#include "analysis/head_slices.h"
+#include "analysis/metric.h"
+
+namespace sinklab::analysis {
+namespace {
+
+using namespace fields;
+
+constexpr Field stable_rank_field{.key = "stable_rank",
+                                  .layout = Layout::per_head,
+                                  .unit = "rank",
+                                  .doc = "‖U‖_F² / σ_1(U)² of the head's update U = A V W_O^h (N × d_model), probe mean; "
+                                         "computed through a QR of A V"};
+constexpr Field head_class{.key = "head_class",
+                           .layout = Layout::head_labels,
+                           .unit = "",
+                           .doc = "nop (value_norm_ratio ≤ 0.2), broadcast (ratio ≥ 0.5 and stable_rank ≤ 1.5) or neither",
+                           .labels = "nop broadcast neither"};
+
+class HeadClasses : public Metric {
+ public:
+  std::string_view name() const override { return "head classes"; }
+  std::vector<const Field*> fields() const override { return {&stable_rank_field, &head_class, &nop_count, &broadcast_count}; }
+
+  void compute(const ProbePass& p, Record& record) const override {
+    Grid srank = grid(p.L, p.H);
+    for (std::int64_t l = 0; l < p.L; ++l) {
+      const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+      for (std::int64_t h = 0; h < p.H; ++h) {
+        const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C)
+        for (std::int64_t b = 0; b < p.B; ++b) srank[l][h] += stable_rank(head_map(p, l, h, b) * head_values(p, l, h, b), wo_h);
+        srank[l][h] /= static_cast<double>(p.B);
+      }
+    }
+    const auto& ratio = record.get(value_norm_ratio);
+    std::vector<std::vector<std::string>> classes(static_cast<std::size_t>(p.L), std::vector<std::string>(static_cast<std::size_t>(p.H)));
+    int nops = 0, broadcasts = 0;
+    for (std::int64_t l = 0; l < p.L; ++l)
+      for (std::int64_t h = 0; h < p.H; ++h) {
+        const double r = ratio[l][h].get<double>();
+        const bool nop = r <= 0.2, broadcast = !nop && r >= 0.5 && srank[l][h] <= 1.5;
+        classes[l][h] = nop ? "nop" : broadcast ? "broadcast" : "neither";
+        nops += nop;
+        broadcasts += broadcast;
+      }
+    record.set(stable_rank_field, srank);
+    record.set(head_class, classes);
+    record.set(nop_count, nops);
+    record.set(broadcast_count, broadcasts);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> head_class_metric() { return std::make_unique<HeadClasses>(); }
+
+}  // namespace sinklab::analysis

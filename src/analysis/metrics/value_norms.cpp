@@ -1,0 +1,63 @@
+// Nop vs broadcast, part one ("A Unifying View of Attention Sinks"): how much the key a head
+// attends to most writes after W_O, against the other positions; and the same for the first token.
+#include <cmath>
+
+#include "analysis/attention_metrics.h"
+#include "analysis/fields.h"
+#include "analysis/grid.h"
+#include "analysis/head_slices.h"
+#include "analysis/metric.h"
+
+namespace sinklab::analysis {
+namespace {
+
+using fields::first_value_ratio;
+using fields::value_norm_ratio;
+
+constexpr Field dominant_key{.key = "dominant_key",
+                             .layout = Layout::per_head,
+                             .unit = "position",
+                             .doc = "s = argmax_j mean_{i≥first} Ā_ij of the probe-mean map Ā"};
+
+class ValueNorms : public Metric {
+ public:
+  std::string_view name() const override { return "value norms"; }
+  std::vector<const Field*> fields() const override { return {&dominant_key, &value_norm_ratio, &first_value_ratio}; }
+
+  void compute(const ProbePass& p, Record& record) const override {
+    Grid dominant = grid(p.L, p.H), ratio = grid(p.L, p.H), first_ratio = grid(p.L, p.H);
+    for (std::int64_t l = 0; l < p.L; ++l) {
+      const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+      for (std::int64_t h = 0; h < p.H; ++h) {
+        const std::int64_t s_key = analysis::dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+        dominant[l][h] = static_cast<double>(s_key);
+        const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C): row vector v W_O^h
+        const Matrix gram_o = wo_h * wo_h.transpose();         // ||v W_O||^2 = v S v^T
+        for (std::int64_t b = 0; b < p.B; ++b) {
+          const Matrix v = head_values(p, l, h, b);
+          std::vector<double> norm(static_cast<std::size_t>(p.N));
+          double total = 0;
+          for (std::int64_t j = 0; j < p.N; ++j)
+            total += norm[j] = std::sqrt(std::max(0.0, (v.row(j) * gram_o * v.row(j).transpose())(0, 0)));
+          auto of = [&](std::int64_t k) {
+            const double others = (total - norm[k]) / static_cast<double>(p.N - 1);
+            return others > 0 ? norm[k] / others : 0.0;
+          };
+          ratio[l][h] += of(s_key);
+          first_ratio[l][h] += of(p.first);
+        }
+        ratio[l][h] /= static_cast<double>(p.B);
+        first_ratio[l][h] /= static_cast<double>(p.B);
+      }
+    }
+    record.set(dominant_key, dominant);
+    record.set(value_norm_ratio, ratio);
+    record.set(first_value_ratio, first_ratio);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> value_norm_metric() { return std::make_unique<ValueNorms>(); }
+
+}  // namespace sinklab::analysis

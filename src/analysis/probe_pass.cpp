@@ -1,0 +1,63 @@
+#include "analysis/probe_pass.h"
+
+#include "engine/autograd.h"
+
+namespace sinklab::analysis {
+namespace {
+
+std::string block(std::int64_t layer) { return "blocks." + std::to_string(layer); }
+
+}  // namespace
+
+ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config)
+    : L(model.config().n_layer),
+      H(model.config().n_head),
+      D(model.config().d_head()),
+      C(model.config().d_model),
+      R(model.config().attention.registers),
+      B(probe.inputs.shape()[0]),
+      T(probe.inputs.shape()[1]),
+      N(R + T),
+      first(R),
+      model_(model),
+      probe_(probe),
+      config_(config) {
+  captures_.attention = captures_.residual = captures_.values = true;
+  {
+    NoGradGuard no_grad;
+    model.hidden(probe.inputs, &captures_);  // the captures are all it needs: no logits
+  }
+  for (const auto& [name, p] : model.named_parameters()) params_[name] = p;
+  mean_maps_.resize(static_cast<std::size_t>(L * H));
+  for (std::int64_t l = 0; l < L; ++l)
+    for (std::int64_t h = 0; h < H; ++h) {
+      auto& mean = mean_maps_[l * H + h];
+      mean.assign(static_cast<std::size_t>(N * N), 0.0);
+      for (std::int64_t b = 0; b < B; ++b) {
+        const float* a = probs(l) + ((b * H + h) * N) * N;
+        for (std::int64_t k = 0; k < N * N; ++k) mean[k] += a[k];
+      }
+      for (auto& v : mean) v /= static_cast<double>(B);
+    }
+}
+
+const float* ProbePass::probs(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.probs").data<float>(); }
+
+const float* ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.v").data<float>(); }
+
+const Tensor* ProbePass::gate(std::int64_t layer) const {
+  const auto it = captures_.tensors.find(block(layer) + ".attn.gate");
+  return it == captures_.tensors.end() ? nullptr : &it->second;
+}
+
+const Tensor& ProbePass::resid_pre(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_pre"); }
+
+const Tensor& ProbePass::resid_post(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_post"); }
+
+const Tensor& ProbePass::param(const std::string& name) const { return params_.at(name); }
+
+const std::int32_t* ProbePass::needs_attention() const {
+  return probe_.needs_attention.defined() ? probe_.needs_attention.data<std::int32_t>() : nullptr;
+}
+
+}  // namespace sinklab::analysis
