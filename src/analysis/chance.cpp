@@ -33,4 +33,8 @@ double entropy(const ProbeShape& p) {
   return mean_over(p.first + 1, p.positions, [](double i) { return std::log(i + 1); });
 }
 
+double sink_rate(const ProbeShape& p, double eps) { return sink_score(p) > eps ? 1 : 0; }
+
+double diag_rate(const ProbeShape& p, double eps) { return later_query_mean(p) > eps ? 1 : 0; }
+
 }  // namespace sinklab::analysis::chance

@@ -14,5 +14,8 @@ double later_query_mean(const ProbeShape& probe);
 double register_mass(const ProbeShape& probe);
 // mean_{i>first} ln(i+1): a row's entropy.
 double entropy(const ProbeShape& probe);
+// The rates: every sequence and head has the same scores, so a rate is 1 or 0.
+double sink_rate(const ProbeShape& probe, double eps);
+double diag_rate(const ProbeShape& probe, double eps);
 
 }  // namespace sinklab::analysis::chance

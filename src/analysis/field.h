@@ -43,6 +43,8 @@ struct Field {
   // What the field measures when every query spreads its attention uniformly over the keys it
   // can see (causal attention), or nullptr where no such level exists.
   double (*chance)(const ProbeShape& probe) = nullptr;
+  // The same for a per-ε field, at threshold eps.
+  double (*chance_at)(const ProbeShape& probe, double eps) = nullptr;
   PlotSpec plot = {};           // compare draws the csv summary over training when plot.file is set
   std::string_view summary = "";  // compare's summary table shows its final value under this title
   std::string_view labels = "";   // head_labels: the names it takes, space-separated (csv: a count each)

@@ -17,6 +17,15 @@ inline constexpr Field snapshot{.key = "snapshot",
                                        "probe-mean maps"};
 
 // metrics/attention_maps.cpp
+inline constexpr Field probe_positions{.key = "probe_positions",
+                                       .layout = Layout::count,
+                                       .unit = "positions",
+                                       .doc = "N, the positions of a probe sequence's maps: registers + probe tokens (the chance "
+                                              "levels depend on it)"};
+inline constexpr Field first_position{.key = "first_position",
+                                      .layout = Layout::count,
+                                      .unit = "position",
+                                      .doc = "the first token's position in the maps (= the number of registers)"};
 inline constexpr Field eps{.key = "eps", .layout = Layout::per_eps, .unit = "", .doc = "the thresholds ε of the rates (analysis.eps)"};
 inline constexpr Field sink_rate{
     .key = "sink_rate",
@@ -24,13 +33,15 @@ inline constexpr Field sink_rate{
     .unit = "fraction",
     .doc = "share of (probe sequence, layer, head) whose sink score α_first exceeds ε (Gu et al.)",
     .csv = "sink_rate",
+    .chance_at = chance::sink_rate,
     .plot = {"sink_rate", "Sink rate: share of (sequence, layer, head) with sink score > ε (mean over seeds, band: min-max)",
              "sink rate"},
     .summary = "sink rate"};
 inline constexpr Field sink_rate_layer{.key = "sink_rate_layer",
                                        .layout = Layout::per_eps_layer,
                                        .unit = "fraction",
-                                       .doc = "per layer: share of (probe sequence, head) with α_first > ε"};
+                                       .doc = "per layer: share of (probe sequence, head) with α_first > ε",
+                                       .chance_at = chance::sink_rate};
 inline constexpr Field sink_rate_head{.key = "sink_rate_head",
                                       .layout = Layout::per_eps_head,
                                       .unit = "fraction",

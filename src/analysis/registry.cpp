@@ -117,7 +117,11 @@ std::string fields_markdown() {
             : f->layout == Layout::per_head || f->layout == Layout::per_layer ? fmt::format("`{}` (mean)", f->csv)
                                                                             : fmt::format("`{}`", f->csv);
     md += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", f->key, layout(f->layout), unit, f->doc,
-                      f->chance ? fmt::format("{:.4f}", f->chance(default_probe)) : "", csv);
+                      f->chance      ? fmt::format("{:.4f}", f->chance(default_probe))
+                      : f->chance_at ? fmt::format("{:g} (ε = 0.1), {:g} (ε = 0.3)", f->chance_at(default_probe, 0.1),
+                                                   f->chance_at(default_probe, 0.3))
+                                     : "",
+                      csv);
   }
   return md;
 }

@@ -12,6 +12,7 @@
 #include "analysis/registry.h"
 #include "cli/ablate_command.h"
 #include "cli/analysis_observer.h"
+#include "cli/replay_command.h"
 #include "io/npy.h"
 #include "report/compare.h"
 #include "data/dataset.h"
@@ -157,6 +158,13 @@ int main(int argc, char** argv) {
   fetch_cmd->add_option("--split", splits, "only these splits (repeatable)");
   auto* list_cmd = data_cmd->add_subcommand("list", "the data sets sinklab can fetch");
 
+  fs::path replay_out;
+  std::optional<std::int64_t> replay_steps;
+  auto* replay_cmd = app.add_subcommand("replay", "write what a run trains on (initial weights, batches, probe) for another implementation");
+  replay_cmd->add_option("run", run_name, "run folder or name")->required();
+  replay_cmd->add_option("--out", replay_out, "output folder (new or empty)")->required();
+  replay_cmd->add_option("--steps", replay_steps, "steps of batches (default: train.steps)");
+
   auto* metrics_cmd = app.add_subcommand("metrics", "every field of an analysis record, as the Markdown table of docs/metrics.md");
 
   auto* config_cmd = app.add_subcommand("config", "config files")->require_subcommand(1);
@@ -212,6 +220,10 @@ int main(int argc, char** argv) {
           std::cout << "  " << s.split << " -> " << (data::data_dir() / d.name / s.file).string()
                     << (fs::exists(data::data_dir() / d.name / s.file) ? " (present)" : "") << "\n";
       }
+      return 0;
+    }
+    if (*replay_cmd) {
+      cli::replay(resolve_run(run_name, runs_dir), replay_out, replay_steps);
       return 0;
     }
     if (*metrics_cmd) {

@@ -116,6 +116,28 @@ std::vector<double> thresholds(const Collection& runs) {
   return {all.begin(), all.end()};
 }
 
+// The probe shape every run analysed with, when they share one (chance levels depend on it).
+std::optional<analysis::ProbeShape> shared_probe(const Collection& runs) {
+  std::optional<analysis::ProbeShape> shape;
+  for (const auto& v : runs.variants)
+    for (const auto& run : v.runs) {
+      const json& r = run.analysis.front();
+      const json *n = analysis::find(r, fields::probe_positions), *first = analysis::find(r, fields::first_position);
+      if (n == nullptr || first == nullptr) return std::nullopt;
+      const analysis::ProbeShape s{n->get<std::int64_t>(), first->get<std::int64_t>()};
+      if (shape && (shape->positions != s.positions || shape->first != s.first)) return std::nullopt;
+      shape = s;
+    }
+  return shape;
+}
+
+std::optional<double> chance_of(const Field& f, const std::optional<analysis::ProbeShape>& probe, double eps) {
+  if (!probe) return std::nullopt;
+  if (f.chance) return f.chance(*probe);
+  if (f.chance_at) return f.chance_at(*probe, eps);
+  return std::nullopt;
+}
+
 // A summary-table column: a field (at one ε for a per-ε field), its title and its key in summary.json.
 struct Column {
   const Field* field;
@@ -144,7 +166,7 @@ CompareResult compare(const CompareOptions& opt) {
   fs::create_directories(result.out);
   const fs::path& out = result.out;
   const Context c{runs, opt.x};
-  PlotStyle style{"", c.x_label(), "", opt.width, opt.height};
+  PlotStyle style{.xlabel = c.x_label(), .width = opt.width, .height = opt.height};
   auto plot = [&](const std::string& name, const std::string& title, const std::string& ylabel, const std::vector<Series>& s) {
     if (s.empty()) return;  // no run has the field (registers, gates, query classes, ...)
     style.title = title;
@@ -153,19 +175,25 @@ CompareResult compare(const CompareOptions& opt) {
     result.files.push_back(name + ".png");
   };
 
-  // A curve over training for every field that declares a plot; one per threshold for per-ε fields.
+  // A curve over training for every field that declares a plot (one per threshold for per-ε
+  // fields), with its value under uniform attention as a dashed line where it has one.
   const auto eps = thresholds(runs);
   const double strict = eps.back();
+  const auto probe = shared_probe(runs);
   for (const Field* f : analysis::record_fields()) {
     if (f->plot.file.empty()) continue;
-    if (f->layout != Layout::per_eps) {
-      plot(std::string(f->plot.file), std::string(f->plot.title), std::string(f->plot.ylabel), series(c, summary_of(*f)));
-      continue;
+    const bool per_eps = f->layout == Layout::per_eps;
+    for (double e : per_eps ? eps : std::vector<double>{0}) {
+      style.reference = chance_of(*f, probe, e);
+      style.reference_label = probe ? fmt::format("uniform attention (N = {})", probe->positions) : "";
+      if (per_eps)
+        plot(fmt::format("{}_eps{}", f->plot.file, e), fmt::format("{} (ε = {})", f->plot.title, e),
+             fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)));
+      else
+        plot(std::string(f->plot.file), std::string(f->plot.title), std::string(f->plot.ylabel), series(c, summary_of(*f)));
     }
-    for (double e : eps)
-      plot(fmt::format("{}_eps{}", f->plot.file, e), fmt::format("{} (ε = {})", f->plot.title, e),
-           fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)));
   }
+  style.reference.reset();
   const auto val = val_loss_series(c);
   plot("val_loss", "Validation loss", "cross-entropy (nats/token)", val);
 
@@ -310,6 +338,15 @@ CompareResult compare(const CompareOptions& opt) {
     }
     table.rows.push_back(row);
     table.records.push_back(record);
+  }
+  if (probe) {
+    // The chance level of each column, to read the numbers against.
+    std::vector<std::string> row{fmt::format("uniform attention (N = {})", probe->positions), "", "", ""};
+    for (const auto& col : columns) {
+      const auto level = chance_of(*col.field, probe, col.eps);
+      row.push_back(level ? number(*level) : "");
+    }
+    table.rows.push_back(row);
   }
   io::write_file_atomic(out / "summary.json", table.records.dump(2) + "\n");
   const Table classes = query_class_table(runs);

@@ -96,6 +96,8 @@ void line_plot(const fs::path& dir, const std::string& name, const std::vector<S
     parts.push_back(fmt::format("{} using 3:{}column(4) : NaN) with linespoints lw 2 pt 7 ps 0.5 lc {} title {}", quoted(name + ".csv"),
                                 sel, i + 1, quoted(series[i].variant)));
   }
+  if (style.reference)
+    parts.push_back(fmt::format("{} with lines dt 2 lw 1.5 lc rgb '#555555' title {}", *style.reference, quoted(style.reference_label)));
   body += "plot " + fmt::format("{}", fmt::join(parts, ", \\\n     ")) + "\n";
   render(dir, name, style, body);
 }

@@ -2,6 +2,7 @@
 // Plots rendered by gnuplot (PNG and SVG), each beside the CSV it was drawn from and the gnuplot
 // script that drew it, so a user can re-plot in matplotlib or edit the script.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,12 @@ struct Series {
 Series aggregate(const std::string& variant, const std::vector<std::vector<std::pair<double, double>>>& seeds);
 
 struct PlotStyle {
-  std::string title, xlabel, ylabel;
+  std::string title = "", xlabel = "", ylabel = "";
   int width = 960, height = 540;
   bool log_y = false;
+  // A dashed horizontal line at this y, e.g. a statistic's value under uniform attention.
+  std::optional<double> reference = std::nullopt;
+  std::string reference_label = "";
 };
 
 // Writes <name>.csv (variant_index,variant,x,mean,min,max), <name>.gp, <name>.png, <name>.svg.

@@ -39,7 +39,8 @@ constexpr Field diag_rate{.key = "diag_rate",
                           .layout = Layout::per_eps,
                           .unit = "fraction",
                           .doc = "share of (probe sequence, layer, head) with diagonal score D > ε",
-                          .csv = "diag_rate"};
+                          .csv = "diag_rate",
+                          .chance_at = chance::diag_rate};
 constexpr Field switch_heads{.key = "switch_heads",
                              .layout = Layout::per_head,
                              .unit = "0 or 1",
@@ -55,7 +56,7 @@ class AttentionMaps : public Metric {
  public:
   std::string_view name() const override { return "attention maps"; }
   std::vector<const Field*> fields() const override {
-    return {&eps,        &sink_rate,       &sink_rate_layer, &sink_rate_head, &sink_score, &sink_score_max,
+    return {&probe_positions, &first_position, &eps, &sink_rate,       &sink_rate_layer, &sink_rate_head, &sink_score, &sink_score_max,
             &sink_score_median, &sink_score_p90, &first_mass, &register_mass, &sink_logit_mass, &row_mass,
             &diag_score, &diag_rate,       &switch_heads,    &switch_count,   &entropy};
   }
@@ -95,6 +96,8 @@ class AttentionMaps : public Metric {
       }
       diag_rates[i] /= static_cast<double>(p.B * p.L * p.H);
     }
+    record.set(probe_positions, p.N);
+    record.set(first_position, p.first);
     record.set(eps, e);
     record.set(sink_rate, rate);
     record.set(sink_rate_layer, rate_layer);
