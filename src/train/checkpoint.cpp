@@ -137,9 +137,9 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
     };
     const auto weights = verified("model.safetensors");
     const auto params = model.named_parameters();
-    for (const auto& [name, saved] : weights.tensors)
-      if (std::none_of(params.begin(), params.end(), [&](const auto& p) { return p.first == name; }))
-        fail("{}: holds '{}', which the model does not have (was the config changed?)", weights.path.string(), name);
+    for (const auto& saved : weights.tensors)  // not a structured binding: clang 14 cannot capture one
+      if (std::none_of(params.begin(), params.end(), [&](const auto& p) { return p.first == saved.first; }))
+        fail("{}: holds '{}', which the model does not have (was the config changed?)", weights.path.string(), saved.first);
     for (auto& [name, p] : model.named_parameters()) {
       const Tensor& saved = weights.get(name);
       if (saved.dtype() != DType::f32)

@@ -419,13 +419,16 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
 
 std::string resolved_yaml(const Config& config) {
   // Keys nest by their dots, in schema order: a small tree, then one emitter pass.
+  // Each node carries its own name: a vector of (name, Tree) pairs would need Tree complete
+  // inside its own definition, which clang refuses.
   struct Tree {
-    std::vector<std::pair<std::string, Tree>> children;
+    std::string name;
+    std::vector<Tree> children;
     YAML::Node value;
-    Tree& child(const std::string& name) {
-      for (auto& [n, t] : children)
-        if (n == name) return t;
-      return children.emplace_back(name, Tree{}).second;
+    Tree& child(const std::string& child_name) {
+      for (auto& t : children)
+        if (t.name == child_name) return t;
+      return children.emplace_back(Tree{child_name, {}, {}});
     }
   } root;
   for (const auto& k : schema()) {
@@ -437,8 +440,8 @@ std::string resolved_yaml(const Config& config) {
   YAML::Emitter out;
   const std::function<void(const Tree&)> emit = [&](const Tree& t) {
     out << YAML::BeginMap;
-    for (const auto& [name, child] : t.children) {
-      out << YAML::Key << name << YAML::Value;
+    for (const auto& child : t.children) {
+      out << YAML::Key << child.name << YAML::Value;
       if (child.children.empty()) {
         if (child.value.IsSequence()) out << YAML::Flow;
         out << child.value;
