@@ -245,9 +245,14 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
 }
 
 Flat read_file(const fs::path& file, std::vector<fs::path>& chain) {
-  if (!fs::exists(file) && !chain.empty())
-    fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
-  const fs::path canonical = fs::weakly_canonical(file);
+  // The forms with an error code: an `extends:` can name a path the system refuses to look up
+  // (too long, a symlink loop), and the throwing forms would throw std::filesystem_error.
+  std::error_code ec;
+  const bool exists = fs::exists(file, ec);
+  fs::path canonical;
+  if (!ec) canonical = fs::weakly_canonical(file, ec);
+  if (ec) fail("{}: cannot look up the config file ({})", file.string(), ec.message());
+  if (!exists && !chain.empty()) fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) fail("{}: `extends` forms a cycle", file.string());
   const YAML::Node root = io::read_yaml_file(file, "config file");
   if (root.IsNull()) fail("{}: the config file is empty", file.string());
