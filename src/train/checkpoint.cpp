@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "io/json_parse.h"
 #include "io/safetensors.h"
 #include "io/sha256.h"
 
@@ -107,7 +108,7 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
   if (fs::file_size(state_file, ec) > (1 << 20) && !ec) fail("{}: too large for a checkpoint state", state_file.string());
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_all(state_file));
+    j = io::parse_json(read_all(state_file), state_file.string());
   } catch (const nlohmann::json::exception& e) {
     fail("{}: corrupted checkpoint state ({})", state_file.string(), e.what());
   }

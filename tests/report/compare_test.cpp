@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "io/npy.h"
+#include "report/runs.h"
 #include "support/temp_dir.h"
 
 namespace sinklab::testing {
@@ -173,6 +174,21 @@ TEST(Compare, TokensOnTheXAxisAndErrors) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("none of the 1 runs is usable"), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzzing collect_runs (tests/fuzz/fuzz_records): it copied the newest metrics record
+// with a val_loss, and a value nested 400,000 deep overflowed the stack.
+TEST(Compare, DeeplyNestedRecordIsAnErrorNamingItsLine) {
+  TempDir dir;
+  write_run(dir / "one", {0.0, 0.5}, 1.0);
+  std::ofstream(dir / "one" / "metrics.jsonl", std::ios::app)
+      << R"({"step": 20, "tokens": 2000, "val_loss": 1.0, "x": )" << std::string(400000, '[') << std::string(400000, ']') << "}\n";
+  try {
+    report::collect_runs({dir / "one"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("metrics.jsonl:3: JSON nested more than 64 levels deep"), std::string::npos) << e.what();
   }
 }
 
