@@ -1,6 +1,7 @@
 // train::load_checkpoint with a fuzzed state.json beside a valid checkpoint of a tiny model (the
 // shape of the seed run's, tests/fuzz/make_seeds.sh). The input is
-//   <state.json>                                   the tensor files stay valid; or
+//   <state.json>                                   the tensor files stay valid (their checksums
+//     are this process's, so the loader stops at the checksum: the numbers before it are fuzzed); or
 //   <state.json> separator <model.safetensors>     the second part replaces the weights file, and
 //     when the first part is a JSON object with a "sha256" object, both checksums in it are made
 //     right before it is written, so the loader gets past them to the tensor checks.
