@@ -7,10 +7,13 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian's oneDNN CMake config looks for OpenCL, and libdnnl-dev only
 # recommends it, so --no-install-recommends would leave CMake failing on a fresh machine.
 # ca-certificates: curl's HTTPS downloads of the data sets (without SINKLAB_DATA_MIRROR).
+# clang, libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes) and libomp-dev (clang's
+# omp.h and OpenMP runtime) build the fuzz variant that command 2 ends with.
 packages=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev ocl-icd-opencl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
   libsentencepiece-dev libssl-dev curl ca-certificates unzip gnuplot-nox libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev libomp-dev
 )
 
 missing=()

@@ -33,12 +33,16 @@ Tensor read_npy(const std::filesystem::path& path, int rank) {
   if (!std::filesystem::is_regular_file(path, ec)) fail("{}: missing, or not a regular file", path.string());
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return decode_npy(bytes, path, rank);
+}
+
+Tensor decode_npy(std::string_view bytes, const std::filesystem::path& path, int rank) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0 || bytes[6] != 1)
     fail("{}: not a .npy file of format version 1", path.string());
   std::uint16_t len = 0;
   std::memcpy(&len, bytes.data() + 8, 2);
   if (bytes.size() < 10u + len) fail("{}: truncated .npy header", path.string());
-  const std::string header = bytes.substr(10, len);
+  const std::string header(bytes.substr(10, len));
   if (header.find("'descr': '<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
     fail("{}: only little-endian float32 C-order arrays are read", path.string());
   const auto key = header.find("'shape': (");

@@ -2,6 +2,7 @@
 // NumPy .npy files (format version 1.0, little-endian float32, C order), so numpy.load reads
 // what sinklab writes.
 #include <filesystem>
+#include <string_view>
 
 #include "engine/tensor.h"
 
@@ -12,5 +13,7 @@ void write_npy(const std::filesystem::path& path, const Tensor& t);  // f32; ato
 // axes. The header is checked against the file's size before anything is allocated; errors name
 // the file and what is wrong.
 Tensor read_npy(const std::filesystem::path& path, int rank = -1);
+// The same on a file already in memory; `path` names it in errors.
+Tensor decode_npy(std::string_view bytes, const std::filesystem::path& path, int rank = -1);
 
 }  // namespace sinklab::io

@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "io/atomic_file.h"
+#include "io/json_parse.h"
 #include <string>
 
 namespace sinklab::io {
@@ -57,7 +58,7 @@ std::vector<JsonRecord> read_jsonl(const std::filesystem::path& file) {
     if (line.empty()) continue;
     const bool cut_short = in.eof();  // no newline after it: the last write did not finish
     try {
-      auto value = nlohmann::json::parse(line);
+      auto value = parse_json(line, fmt::format("{}:{}", file.string(), number));
       if (!value.is_object()) fail("{}:{}: a record must be a JSON object", file.string(), number);
       out.push_back({number, std::move(value)});
     } catch (const nlohmann::json::exception& e) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "io/json_parse.h"
 
 namespace sinklab::io {
 namespace {
@@ -81,8 +82,8 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem
   if (header_len > size - 8) fail("{}: truncated or corrupted (header says {} bytes, file has {})", path.string(), header_len, size);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.substr(8, header_len));
-  } catch (const std::exception& e) {
+    header = parse_json(bytes.substr(8, header_len), path.string());
+  } catch (const nlohmann::json::exception& e) {
     fail("{}: corrupted safetensors header ({})", path.string(), e.what());
   }
   if (!header.is_object()) fail("{}: corrupted safetensors header (not a JSON object)", path.string());

@@ -82,9 +82,11 @@ void AdamW::load_state(const nn::NamedTensors& state, std::int64_t steps, const 
     }
   }
   if (used != by_name.size())
-    for (const auto& [name, t] : by_name)
+    for (const auto& entry : by_name) {
+      const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
       if (std::none_of(slots_.begin(), slots_.end(), [&](const auto& s) { return name == "m." + s.name || name == "v." + s.name; }))
         fail("{}: optimizer state holds '{}', which is no moment of the model's parameters", file.string(), name);
+    }
   steps_ = steps;
 }
 

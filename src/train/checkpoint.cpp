@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "io/json_parse.h"
 #include "io/safetensors.h"
 #include "io/sha256.h"
 
@@ -107,7 +108,7 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
   if (fs::file_size(state_file, ec) > (1 << 20) && !ec) fail("{}: too large for a checkpoint state", state_file.string());
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_all(state_file));
+    j = io::parse_json(read_all(state_file), state_file.string());
   } catch (const nlohmann::json::exception& e) {
     fail("{}: corrupted checkpoint state ({})", state_file.string(), e.what());
   }
@@ -137,9 +138,9 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
     };
     const auto weights = verified("model.safetensors");
     const auto params = model.named_parameters();
-    for (const auto& [name, saved] : weights.tensors)
-      if (std::none_of(params.begin(), params.end(), [&](const auto& p) { return p.first == name; }))
-        fail("{}: holds '{}', which the model does not have (was the config changed?)", weights.path.string(), name);
+    for (const auto& saved : weights.tensors)  // not a structured binding: clang 14 cannot capture one
+      if (std::none_of(params.begin(), params.end(), [&](const auto& p) { return p.first == saved.first; }))
+        fail("{}: holds '{}', which the model does not have (was the config changed?)", weights.path.string(), saved.first);
     for (auto& [name, p] : model.named_parameters()) {
       const Tensor& saved = weights.get(name);
       if (saved.dtype() != DType::f32)

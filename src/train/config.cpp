@@ -89,9 +89,14 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
 }
 
 Flat read_file(const fs::path& file, std::vector<fs::path>& chain) {
-  if (!fs::exists(file) && !chain.empty())
-    fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
-  const fs::path canonical = fs::weakly_canonical(file);
+  // The forms with an error code: an `extends:` can name a path the system refuses to look up
+  // (too long, a symlink loop), and the throwing forms would throw std::filesystem_error.
+  std::error_code ec;
+  const bool exists = fs::exists(file, ec);
+  fs::path canonical;
+  if (!ec) canonical = fs::weakly_canonical(file, ec);
+  if (ec) fail("{}: cannot look up the config file ({})", file.string(), ec.message());
+  if (!exists && !chain.empty()) fail("{}: config file not found (extended by {})", file.string(), chain.back().string());
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) fail("{}: `extends` forms a cycle", file.string());
   const YAML::Node root = io::read_yaml_file(file, "config file");
   if (root.IsNull()) fail("{}: the config file is empty", file.string());
@@ -177,13 +182,16 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
 
 std::string resolved_yaml(const Config& config) {
   // Keys nest by their dots, in schema order: a small tree, then one emitter pass.
+  // Each node carries its own name: a vector of (name, Tree) pairs would need Tree complete
+  // inside its own definition, which clang refuses.
   struct Tree {
-    std::vector<std::pair<std::string, Tree>> children;
+    std::string name;
+    std::vector<Tree> children;
     YAML::Node value;
-    Tree& child(const std::string& name) {
-      for (auto& [n, t] : children)
-        if (n == name) return t;
-      return children.emplace_back(name, Tree{}).second;
+    Tree& child(const std::string& child_name) {
+      for (auto& t : children)
+        if (t.name == child_name) return t;
+      return children.emplace_back(Tree{child_name, {}, {}});
     }
   } root;
   for (const auto& k : schema().keys) {
@@ -195,8 +203,8 @@ std::string resolved_yaml(const Config& config) {
   YAML::Emitter out;
   const std::function<void(const Tree&)> emit = [&](const Tree& t) {
     out << YAML::BeginMap;
-    for (const auto& [name, child] : t.children) {
-      out << YAML::Key << name << YAML::Value;
+    for (const auto& child : t.children) {
+      out << YAML::Key << child.name << YAML::Value;
       if (child.children.empty()) {
         if (child.value.IsSequence()) out << YAML::Flow;
         out << child.value;

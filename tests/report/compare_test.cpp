@@ -11,6 +11,7 @@
 #include "analysis/grid.h"
 #include "engine/error.h"
 #include "io/records.h"
+#include "report/runs.h"
 #include "support/cli_fixture.h"
 
 namespace sinklab::testing {
@@ -153,6 +154,20 @@ TEST_F(Compare, TokensOnTheXAxisAndErrors) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("none of the 1 runs is usable"), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzzing collect_runs (tests/fuzz/fuzz_records): it copied the newest metrics record
+// with a val_loss, and a value nested 400,000 deep overflowed the stack.
+TEST_F(Compare, DeeplyNestedRecordIsAnErrorNamingItsLine) {
+  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name one --set train.steps=2").code, 0);
+  std::ofstream(dir / "runs" / "one" / "metrics.jsonl", std::ios::app)
+      << R"({"step": 20, "tokens": 2000, "val_loss": 1.0, "x": )" << std::string(400000, '[') << std::string(400000, ']') << "}\n";
+  try {
+    report::collect_runs({dir / "runs" / "one"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("metrics.jsonl:3: JSON nested more than 64 levels deep"), std::string::npos) << e.what();
   }
 }
 

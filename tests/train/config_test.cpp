@@ -68,6 +68,15 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/fuzz_config): a name the system refuses to look up threw
+// std::filesystem_error instead of an error naming the file.
+TEST(Config, ExtendsANameTooLongToLookUp) {
+  TempDir dir;
+  write_file(dir / "child.yaml", "extends: " + std::string(300, 'x') + "\nseed: 1\n");
+  EXPECT_NE(error_of(dir / "child.yaml").find("xxx: cannot look up the config file (File name too long)"), std::string::npos)
+      << error_of(dir / "child.yaml");
+}
+
 TEST(Config, SyntheticKeysAreCheckedAgainstTheDataKind) {
   TempDir dir;
   write_file(dir / "text.yaml", "data:\n  name: tinystories\n  triggers: 5\n");
