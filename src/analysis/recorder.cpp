@@ -86,10 +86,10 @@ json Recorder::record(const nn::Transformer& model, std::int64_t step, std::int6
   return r;
 }
 
-void Recorder::write_summary() const {
+std::vector<json> Recorder::write_summary() const {
   std::vector<json> records;
   for (auto& r : io::read_jsonl(run_dir_ / "analysis.jsonl")) records.push_back(std::move(r.value));
-  if (records.empty()) return;
+  if (records.empty()) return records;
   const json& last = records.back();
   const auto step = [](const json& r) { return r.at(fields::step.key); };
   const auto tokens = [](const json& r) { return r.at(fields::tokens.key); };
@@ -117,6 +117,7 @@ void Recorder::write_summary() const {
   }
   summary["sink_rate_emergence"] = emergence;
   io::write_file_atomic(run_dir_ / "summary.json", summary.dump(2) + "\n");
+  return records;
 }
 
 }  // namespace sinklab::analysis

@@ -31,8 +31,8 @@ class Recorder {
   bool due(std::int64_t step, bool last) const;
   // Analyses the model, appends the record to analysis.jsonl and analysis.csv, and returns it.
   nlohmann::ordered_json record(const nn::Transformer& model, std::int64_t step, std::int64_t tokens, bool last);
-  // summary.json: final values and emergence times of the sink rate.
-  void write_summary() const;
+  // summary.json: final values and emergence times of the sink rate. Returns the run's records.
+  std::vector<nlohmann::ordered_json> write_summary() const;
 
  private:
   AnalysisConfig config_;

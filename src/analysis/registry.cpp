@@ -91,6 +91,36 @@ std::string headline(const Json& r) {
                      r.at(fields::switch_count.key).get<int>());
 }
 
+std::string emergence_table(const Json& first, const Json& last) {
+  const auto eps = last.at(fields::eps.key).get<std::vector<double>>();
+  const std::size_t strict = static_cast<std::size_t>(std::max_element(eps.begin(), eps.end()) - eps.begin());
+  // Records written before the probe's shape was recorded have no uniform column.
+  const Json *n = find(last, fields::probe_positions), *at = find(last, fields::first_position);
+  const ProbeShape probe{n ? n->get<std::int64_t>() : 0, at ? at->get<std::int64_t>() : 0};
+  const auto step = [](const Json& r) { return r.at(fields::step.key).get<std::int64_t>(); };
+  std::string out = fmt::format("emergence, step {} to {} (probe: {} positions; uniform: every query spreads its attention evenly)\n",
+                                step(first), step(last), probe.positions);
+  out += fmt::format("  {:<28} {:>9} {:>9} {:>9}\n", "", fmt::format("step {}", step(first)), fmt::format("step {}", step(last)),
+                     "uniform");
+  auto row = [&](const std::string& name, double a, double b, double uniform) {
+    out += fmt::format("  {:<28} {:>9.3f} {:>9.3f} {:>9}\n", name, a, b, n && at ? fmt::format("{:.3f}", uniform) : "—");
+  };
+  const auto rate = [&](const Json& r) { return r.at(fields::sink_rate.key)[strict].get<double>(); };
+  row(fmt::format("sink rate (ε = {})", eps[strict]), rate(first), rate(last), chance::sink_rate(probe, eps[strict]));
+  const auto& layers = last.at(fields::sink_rate_layer.key)[strict];
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    row(fmt::format("  layer {}", l), first.at(fields::sink_rate_layer.key)[strict][l].get<double>(), layers[l].get<double>(),
+        chance::sink_rate(probe, eps[strict]));
+  row("first-token mass", grid_mean(first.at(fields::first_mass.key)), grid_mean(last.at(fields::first_mass.key)),
+      chance::later_query_mean(probe));
+  row("max head sink score", first.at(fields::sink_score_max.key).get<double>(), last.at(fields::sink_score_max.key).get<double>(),
+      chance::sink_score(probe));
+  row("median head sink score", first.at(fields::sink_score_median.key).get<double>(),
+      last.at(fields::sink_score_median.key).get<double>(), chance::sink_score(probe));
+  out.pop_back();
+  return out;
+}
+
 std::string fields_markdown() {
   auto layout = [](Layout l) -> const char* {
     switch (l) {

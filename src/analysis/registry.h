@@ -25,6 +25,10 @@ std::vector<std::pair<std::string, double>> csv_columns(const Json& record);
 // 0 switch heads".
 std::string headline(const Json& record);
 
+// How the headline sink statistics moved between two records (the first and last analyses of a
+// run), each beside its value under uniform attention at the probe's length.
+std::string emergence_table(const Json& first, const Json& last);
+
 // docs/metrics.md's field table (`sinklab metrics` prints it).
 std::string fields_markdown();
 

@@ -23,8 +23,10 @@ std::string AnalysisObserver::stepped(std::int64_t step, std::int64_t tokens, bo
   return fmt::format("analysis @ step {} | {} | {:.2f} s", step, analysis::headline(r), seconds);
 }
 
-void AnalysisObserver::finished() {
-  if (recorder_) recorder_->write_summary();
+std::string AnalysisObserver::finished() {
+  if (!recorder_) return "";
+  const auto records = recorder_->write_summary();
+  return records.size() < 2 ? "" : analysis::emergence_table(records.front(), records.back());
 }
 
 }  // namespace sinklab::cli

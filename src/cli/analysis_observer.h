@@ -11,7 +11,7 @@ class AnalysisObserver : public train::TrainingObserver {
  public:
   void started(const train::TrainingContext& context) override;
   std::string stepped(std::int64_t step, std::int64_t tokens, bool last) override;
-  void finished() override;
+  std::string finished() override;  // how the sink statistics moved, against their uniform level
 
  private:
   const nn::Transformer* model_ = nullptr;

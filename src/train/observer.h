@@ -25,7 +25,8 @@ class TrainingObserver {
   // After the optimizer step `step` (and once with step 0 before a fresh run's first step).
   // A returned line is shown with the progress.
   virtual std::string stepped(std::int64_t step, std::int64_t tokens, bool last) = 0;
-  virtual void finished() = 0;  // the session ends (done, stopped or interrupted)
+  // The session ends (done, stopped or interrupted); returned lines are shown with the progress.
+  virtual std::string finished() = 0;
 };
 
 }  // namespace sinklab::train

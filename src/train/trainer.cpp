@@ -167,9 +167,12 @@ TrainResult run_training(const TrainOptions& opt) {
     if (stop_here) break;
   }
   progress.finish();
-  if (opt.observer) opt.observer->finished();
   result.step = state.step;
   result.finished = state.step >= total;
+  if (opt.observer) {
+    const std::string summary = opt.observer->finished();
+    if (!summary.empty()) progress.line(summary);
+  }
   if (result.finished) progress.line(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));
   return result;
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/attention_metrics.h"
+#include "analysis/chance.h"
 #include "io/npy.h"
 #include "support/cli_fixture.h"
 #include "support/cli_runner.h"
@@ -50,6 +51,9 @@ TEST_F(Cli, TrainWritesACompleteRunFolder) {
   EXPECT_FALSE(ms[4].val_loss.has_value());
   EXPECT_LT(ms[7].loss, ms[0].loss);
   EXPECT_NE(r.output.find("step 8/8"), std::string::npos) << r.output;
+  // The run ends with how its sink statistics moved, beside their uniform level (16 probe tokens here).
+  EXPECT_NE(r.output.find("emergence, step 0 to 8 (probe: 16 positions"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("{:.3f}", analysis::chance::sink_score({16, 0}))), std::string::npos) << r.output;
   const auto e = run("eval full");
   EXPECT_EQ(e.code, 0) << e.output;
   EXPECT_NE(e.output.find("val_loss"), std::string::npos);
