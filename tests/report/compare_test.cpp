@@ -157,6 +157,29 @@ TEST_F(Compare, TokensOnTheXAxisAndErrors) {
   }
 }
 
+// Final values against a grid key, as the cost-vs-width experiment plots them: one point per
+// width (mean over seeds), log-log with a guide line.
+TEST_F(Compare, FinalValuesAgainstAGridKey) {
+  write_file(dir / "width.yaml", "base: tiny.yaml\noverrides:\n  train.steps: 4\n  analysis.every: 4\n  analysis.probe_sequences: 4\n"
+                                 "grid:\n  model.d_model: [16, 32]\nseeds: [0, 1]\n");
+  const auto r = run("ablate " + (dir / "width.yaml").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto c = run("compare width --against model.d_model --slopes 0.5,-0.5 --out " + (dir / "cmp").string());
+  ASSERT_EQ(c.code, 0) << c.output;
+  EXPECT_TRUE(fs::exists(dir / "cmp" / "cost_block_vs_d_model.png"));
+  EXPECT_TRUE(fs::exists(dir / "cmp" / "cost_attention_vs_d_model.png"));
+  const auto rows = csv_rows(dir / "cmp" / "cost_block_vs_d_model.csv");
+  ASSERT_EQ(rows.size(), 3u);  // header, d = 16, d = 32
+  for (const auto& [row, d] : {std::pair{1, 16}, {2, 32}}) {
+    const auto a = analysis::list_mean(records(dir / "runs" / "width" / fmt::format("d_model-{}-s0", d)).back().at(fields::block_cost.key));
+    const auto b = analysis::list_mean(records(dir / "runs" / "width" / fmt::format("d_model-{}-s1", d)).back().at(fields::block_cost.key));
+    EXPECT_EQ(rows[row], fmt::format("0,all runs,{},{},{},{},2", d, (a + b) / 2, std::min(a, b), std::max(a, b)));
+  }
+  EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("logscale x"), std::string::npos);
+  EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("slope +0.5"), std::string::npos);
+  EXPECT_NE(run("compare width --against model.norm --out " + (dir / "cmp2").string()).output.find("not a number"), std::string::npos);
+}
+
 // Found by fuzzing collect_runs (tests/fuzz/fuzz_records): it copied the newest metrics record
 // with a val_loss, and a value nested 400,000 deep overflowed the stack.
 TEST_F(Compare, DeeplyNestedRecordIsAnErrorNamingItsLine) {
