@@ -100,6 +100,11 @@ class Model(torch.nn.Module):
         if c["pos"] == "learned":
             x = x + self.p("pos_emb.weight")[:T]
         mask = torch.ones(T, T, dtype=torch.bool).tril()
+        # model.attention.mask: from the second query on, hide key 0 or the query's own key
+        if a.get("mask") == "no_first":
+            mask[1:, 0] = False
+        elif a.get("mask") == "no_self":
+            mask[1:, 1:] &= ~torch.eye(T - 1, dtype=torch.bool)
         for l in range(c["n_layer"]):
             b = f"blocks.{l}."
             h = self.norm(x, b + "norm1")

@@ -38,6 +38,8 @@ STYLES.update({
     "sigmoid": dict(LLAMA, attention=dict(kind="sigmoid", sigmoid_bias=-1.0)),
     "sigmoid_normalized_qk_norm": dict(LLAMA, attention=dict(kind="sigmoid", normalize=True, qk_norm=True)),
     "sink_zero_no_positions": dict(LLAMA, pos="none", attention=dict(sink_logit="zero")),
+    "mask_no_first": dict(STYLES["gpt2"], attention=dict(mask="no_first")),
+    "mask_no_self_sigmoid": dict(LLAMA, attention=dict(mask="no_self", kind="sigmoid", normalize=True)),
 })
 ADAMW = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, steps=5)
 
