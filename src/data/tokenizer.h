@@ -10,34 +10,28 @@
 namespace sinklab::data {
 
 class Tokenizer {
-public:
+ public:
   virtual ~Tokenizer() = default;
   virtual std::vector<std::int32_t> encode(std::string_view text) const = 0;
-  virtual std::string
-  decode(const std::vector<std::int32_t> &ids) const = 0; // BOS/EOS dropped
+  virtual std::string decode(const std::vector<std::int32_t>& ids) const = 0;  // BOS/EOS dropped
   virtual std::int64_t vocab_size() const = 0;
   virtual std::int32_t bos() const = 0;
   virtual std::int32_t eos() const = 0;
-  // Identifies the tokenizer exactly (kind, settings, model file hash): part of
-  // token-cache keys.
+  // Identifies the tokenizer exactly (kind, settings, model file hash): part of token-cache keys.
   virtual std::string key() const = 0;
 };
 
 // Bytes 0..255 are ids 0..255; BOS = 256, EOS = 257.
 std::unique_ptr<Tokenizer> make_byte_tokenizer();
 
-// Ids as text ("17 4 4095"), for data.name: random: ids 0..vocab_size-3 are
-// data, then BOS and EOS.
+// Ids as text ("17 4 4095"), for data.name: random: ids 0..vocab_size-3 are data, then BOS and EOS.
 std::unique_ptr<Tokenizer> make_id_tokenizer(std::int64_t vocab_size);
 
 // SentencePiece BPE with byte fallback. Loads `model_file`.
-std::unique_ptr<Tokenizer>
-load_bpe_tokenizer(const std::filesystem::path &model_file);
+std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::filesystem::path& model_file);
 
-// Trains a BPE model on `documents` (deterministic) and writes it atomically to
-// model_file.
-void train_bpe_tokenizer(const std::vector<std::string_view> &documents,
-                         std::int64_t vocab_size,
-                         const std::filesystem::path &model_file);
+// Trains a BPE model on `documents` (deterministic) and writes it atomically to model_file.
+void train_bpe_tokenizer(const std::vector<std::string_view>& documents, std::int64_t vocab_size,
+                         const std::filesystem::path& model_file);
 
-} // namespace sinklab::data
+}  // namespace sinklab::data

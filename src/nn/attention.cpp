@@ -6,57 +6,47 @@
 
 namespace sinklab::nn {
 
-Attention::Attention(const ModelConfig &c, Rng &rng)
+Attention::Attention(const ModelConfig& c, Rng& rng)
     : wq(c.d_model, c.d_model, c.bias, c.init_std, rng),
       wk(c.d_model, c.d_model, c.bias, c.init_std, rng),
       wv(c.d_model, c.d_model, c.bias, c.init_std, rng),
       wo(c.d_model, c.d_model, c.bias, c.residual_init_std(), rng),
-      n_head_(c.n_head), pos_(c.pos), rope_base_(c.rope_base),
+      n_head_(c.n_head),
+      pos_(c.pos),
+      rope_base_(c.rope_base),
       variant_(c.attention) {
   register_module("wq", wq);
   register_module("wk", wk);
   register_module("wv", wv);
   register_module("wo", wo);
   if (variant_.gate != GateKind::none) {
-    const std::int64_t gates =
-        variant_.gate == GateKind::elementwise ? c.d_model : c.n_head;
+    const std::int64_t gates = variant_.gate == GateKind::elementwise ? c.d_model : c.n_head;
     wg = std::make_unique<Linear>(c.d_model, gates, true, c.init_std, rng);
     register_module("wg", *wg);
   }
   if (variant_.qk_norm) {
-    q_norm = std::make_unique<Norm>(NormKind::rmsnorm, c.d_head(), false,
-                                    c.norm_eps);
-    k_norm = std::make_unique<Norm>(NormKind::rmsnorm, c.d_head(), false,
-                                    c.norm_eps);
+    q_norm = std::make_unique<Norm>(NormKind::rmsnorm, c.d_head(), false, c.norm_eps);
+    k_norm = std::make_unique<Norm>(NormKind::rmsnorm, c.d_head(), false, c.norm_eps);
     register_module("q_norm", *q_norm);
     register_module("k_norm", *k_norm);
   }
-  if (variant_.sink_logit == SinkLogit::learned)
-    sink_logit = register_parameter("sink_logit", Tensor::zeros({c.n_head}));
-  if (variant_.sink_logit == SinkLogit::zero)
-    sink_logit = Tensor::zeros({c.n_head});
+  if (variant_.sink_logit == SinkLogit::learned) sink_logit = register_parameter("sink_logit", Tensor::zeros({c.n_head}));
+  if (variant_.sink_logit == SinkLogit::zero) sink_logit = Tensor::zeros({c.n_head});
 }
 
-Attention::Heads Attention::project(const Tensor &x) const {
-  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2],
-                     H = n_head_, D = C / H;
+Attention::Heads Attention::project(const Tensor& x) const {
+  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
   Heads heads;
   if (!q_norm && pos_ != PosKind::rope) {
-    // Nothing acts on q and k before attention: one projection to q, k, v (one
-    // product each way instead of three, and no sum of three input gradients),
-    // same weights.
+    // Nothing acts on q and k before attention: one projection to q, k, v (one product each way
+    // instead of three, and no sum of three input gradients), same weights.
     const Tensor w = ops::concat({wq.weight, wk.weight, wv.weight}, 0);
-    const Tensor b = wq.bias.defined()
-                         ? ops::concat({wq.bias, wk.bias, wv.bias}, 0)
-                         : Tensor();
+    const Tensor b = wq.bias.defined() ? ops::concat({wq.bias, wk.bias, wv.bias}, 0) : Tensor();
     heads.packed = ops::reshape(ops::linear(x, w, b), {B, T, 3, H, D});
     return heads;
   }
-  auto split = [&](const Tensor &t) {
-    return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3});
-  };
-  heads.q = split(wq.forward(x)), heads.k = split(wk.forward(x)),
-  heads.v = split(wv.forward(x));
+  auto split = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
+  heads.q = split(wq.forward(x)), heads.k = split(wk.forward(x)), heads.v = split(wv.forward(x));
   if (q_norm) {
     heads.q = q_norm->forward(heads.q);
     heads.k = k_norm->forward(heads.k);
@@ -68,50 +58,34 @@ Attention::Heads Attention::project(const Tensor &x) const {
   return heads;
 }
 
-Tensor Attention::forward(const Tensor &x, Captures *captures,
-                          const std::string &capture_name) const {
-  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2],
-                     H = n_head_, D = C / H;
+Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
+  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
   const bool want_probs = captures != nullptr && captures->attention;
-  // Every variant of the attention itself is here, once, whatever the
-  // projection's layout.
-  const ops::AttentionOptions options{.kind = variant_.kind ==
-                                                      AttentionKind::sigmoid
-                                                  ? ops::AttentionKind::sigmoid
-                                                  : ops::AttentionKind::softmax,
-                                      .normalize = variant_.normalize,
-                                      .sigmoid_bias = variant_.sigmoid_bias,
-                                      .mask = variant_.mask,
-                                      .return_probs = want_probs};
+  // Every variant of the attention itself is here, once, whatever the projection's layout.
+  const ops::AttentionOptions options{
+      .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
+      .normalize = variant_.normalize,
+      .sigmoid_bias = variant_.sigmoid_bias,
+      .mask = variant_.mask,
+      .return_probs = want_probs};
   const Heads heads = project(x);
-  const ops::AttentionResult result =
-      heads.packed.defined()
-          ? ops::causal_attention_packed(heads.packed, options, sink_logit)
-          : ops::causal_attention(heads.q, heads.k, heads.v, options,
-                                  sink_logit);
-  if (want_probs)
-    captures->tensors[capture_name + ".probs"] = result.probs;
+  const ops::AttentionResult result = heads.packed.defined()
+                                          ? ops::causal_attention_packed(heads.packed, options, sink_logit)
+                                          : ops::causal_attention(heads.q, heads.k, heads.v, options, sink_logit);
+  if (want_probs) captures->tensors[capture_name + ".probs"] = result.probs;
   if (captures != nullptr && captures->values) {
-    const Tensor v =
-        heads.packed.defined()
-            ? ops::permute(
-                  ops::reshape(ops::slice(heads.packed, 2, 2, 3), {B, T, H, D}),
-                  {0, 2, 1, 3})
-            : heads.v;
+    const Tensor v = heads.packed.defined() ? ops::permute(ops::reshape(ops::slice(heads.packed, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3})
+                                            : heads.v;
     captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
   }
-  Tensor y = ops::permute(result.out, {0, 2, 1, 3}); // (B, T, H, D)
+  Tensor y = ops::permute(result.out, {0, 2, 1, 3});  // (B, T, H, D)
   if (wg) {
-    // The gate reads the same normalised input as q, k, v: it depends on the
-    // query token.
-    Tensor gate = ops::sigmoid(wg->forward(x)); // (B, T, H*D) or (B, T, H)
-    if (captures != nullptr && captures->attention)
-      captures->tensors[capture_name + ".gate"] = gate.detach();
-    y = y *
-        ops::reshape(gate,
-                     {B, T, H, variant_.gate == GateKind::elementwise ? D : 1});
+    // The gate reads the same normalised input as q, k, v: it depends on the query token.
+    Tensor gate = ops::sigmoid(wg->forward(x));  // (B, T, H*D) or (B, T, H)
+    if (captures != nullptr && captures->attention) captures->tensors[capture_name + ".gate"] = gate.detach();
+    y = y * ops::reshape(gate, {B, T, H, variant_.gate == GateKind::elementwise ? D : 1});
   }
   return wo.forward(ops::reshape(y, {B, T, C}));
 }
 
-} // namespace sinklab::nn
+}  // namespace sinklab::nn

@@ -1,5 +1,6 @@
 #include "report/against.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -18,13 +19,11 @@ using json = nlohmann::json;
 using analysis::Field;
 
 // A run's resolved config as dotted key -> value text.
-std::map<std::string, std::string> flat_config(const fs::path &run_dir) {
+std::map<std::string, std::string> flat_config(const fs::path& run_dir) {
   std::map<std::string, std::string> out;
-  const auto walk = [&](auto &&self, const YAML::Node &node,
-                        const std::string &prefix) -> void {
-    for (const auto &kv : node) {
-      const std::string key =
-          prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+  const auto walk = [&](auto&& self, const YAML::Node& node, const std::string& prefix) -> void {
+    for (const auto& kv : node) {
+      const std::string key = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
       if (kv.second.IsMap()) {
         self(self, kv.second, key);
       } else {
@@ -34,107 +33,86 @@ std::map<std::string, std::string> flat_config(const fs::path &run_dir) {
       }
     }
   };
-  walk(walk, io::read_yaml_file(run_dir / train::run_marker, "config file"),
-       "");
+  walk(walk, io::read_yaml_file(run_dir / train::run_marker, "config file"), "");
   return out;
 }
 
-// The final value of a field in a run: its summary at the last analysis (strict
-// ε for per-ε fields).
-std::optional<double> final_value(const RunData &run, const Field &f) {
-  const json &r = run.analysis.back();
+// The final value of a field in a run: its summary at the last analysis (strict ε for per-ε fields).
+std::optional<double> final_value(const RunData& run, const Field& f) {
+  const json& r = run.analysis.back();
   return field_summary(f, r, strictest_eps(r));
 }
 
-} // namespace
+}  // namespace
 
-std::vector<std::string> plots_against(const Collection &runs,
-                                       const std::string &key,
-                                       const std::vector<double> &slopes,
-                                       const fs::path &out,
-                                       const PlotStyle &base) {
+std::vector<std::string> plots_against(const Collection& runs, const std::string& key, const std::vector<double>& slopes,
+                                       const fs::path& out, const PlotStyle& base) {
   struct Point {
-    const RunData *run;
+    const RunData* run;
     double x;
-    std::map<std::string, std::string> rest; // every other key but the seed
+    std::map<std::string, std::string> rest;  // every other key but the seed
   };
   std::vector<Point> points;
-  for (const auto &v : runs.variants)
-    for (const auto &run : v.runs) {
+  for (const auto& v : runs.variants)
+    for (const auto& run : v.runs) {
       auto config = flat_config(run.dir);
       const auto it = config.find(key);
-      if (it == config.end())
-        fail("compare --against: '{}' is not a key of {}'s config", key,
-             run.name);
-      char *end = nullptr;
+      if (it == config.end()) fail("compare --against: '{}' is not a key of {}'s config", key, run.name);
+      char* end = nullptr;
       const double x = std::strtod(it->second.c_str(), &end);
       if (end == it->second.c_str() || *end != '\0' || !std::isfinite(x))
-        fail("compare --against: {} is '{}' in {}, not a number", key,
-             it->second, run.name);
+        fail("compare --against: {} is '{}' in {}, not a number", key, it->second, run.name);
       config.erase(it);
       config.erase("seed");
       points.push_back({&run, x, std::move(config)});
     }
-  // Groups: runs that agree on every other key. Their labels: the keys on which
-  // groups differ.
+  // Groups: runs that agree on every other key. Their labels: the keys on which groups differ.
   std::vector<std::map<std::string, std::string>> groups;
   std::vector<std::size_t> group_of;
-  for (const auto &p : points) {
+  for (const auto& p : points) {
     auto it = std::find(groups.begin(), groups.end(), p.rest);
-    if (it == groups.end())
-      it = groups.insert(groups.end(), p.rest);
+    if (it == groups.end()) it = groups.insert(groups.end(), p.rest);
     group_of.push_back(static_cast<std::size_t>(it - groups.begin()));
   }
   std::set<std::string> differing;
-  for (const auto &[k, v] : groups.front())
-    for (const auto &g : groups)
-      if (!g.count(k) || g.at(k) != v)
-        differing.insert(k);
+  for (const auto& [k, v] : groups.front())
+    for (const auto& g : groups)
+      if (!g.count(k) || g.at(k) != v) differing.insert(k);
   std::vector<std::string> labels;
-  for (const auto &g : groups) {
+  for (const auto& g : groups) {
     std::string label;
-    for (const auto &k : differing)
-      label += (label.empty() ? "" : ", ") + k.substr(k.rfind('.') + 1) + "=" +
-               (g.count(k) ? g.at(k) : "?");
+    for (const auto& k : differing) label += (label.empty() ? "" : ", ") + k.substr(k.rfind('.') + 1) + "=" + (g.count(k) ? g.at(k) : "?");
     labels.push_back(label.empty() ? "all runs" : label);
   }
   bool positive = true;
-  for (const auto &p : points)
-    positive = positive && p.x > 0;
+  for (const auto& p : points) positive = positive && p.x > 0;
 
   std::vector<std::string> files;
-  for (const Field *f : analysis::record_fields()) {
-    if (f->plot.file.empty())
-      continue;
+  for (const Field* f : analysis::record_fields()) {
+    if (f->plot.file.empty()) continue;
     std::vector<Series> series;
     bool log_y = positive;
     for (std::size_t g = 0; g < groups.size(); ++g) {
       std::vector<std::vector<std::pair<double, double>>> seeds(1);
-      // aggregate() pools the values that share an x: each run is one seed at
-      // its x.
+      // aggregate() pools the values that share an x: each run is one seed at its x.
       for (std::size_t i = 0; i < points.size(); ++i)
         if (group_of[i] == g)
           if (const auto y = final_value(*points[i].run, *f)) {
             seeds.front().emplace_back(points[i].x, *y);
             log_y = log_y && *y > 0;
           }
-      if (!seeds.front().empty())
-        series.push_back(aggregate(labels[g], seeds));
+      if (!seeds.front().empty()) series.push_back(aggregate(labels[g], seeds));
     }
-    if (series.empty())
-      continue;
+    if (series.empty()) continue;
     PlotStyle style = base;
     const std::string short_key = key.substr(key.rfind('.') + 1);
-    style.title = fmt::format(
-        "{} at the final analysis, against {} (mean over seeds, band: min-max)",
-        f->plot.ylabel, key);
+    style.title = fmt::format("{} at the final analysis, against {} (mean over seeds, band: min-max)", f->plot.ylabel, key);
     style.xlabel = key;
     style.ylabel = std::string(f->plot.ylabel);
     style.log_x = positive;
     style.log_y = log_y;
     if (positive && log_y)
-      for (double s : slopes)
-        style.power_laws.emplace_back(s, fmt::format("slope {:+g}", s));
+      for (double s : slopes) style.power_laws.emplace_back(s, fmt::format("slope {:+g}", s));
     const std::string name = fmt::format("{}_vs_{}", f->plot.file, short_key);
     line_plot(out, name, series, style);
     files.push_back(name + ".png");
@@ -142,4 +120,4 @@ std::vector<std::string> plots_against(const Collection &runs,
   return files;
 }
 
-} // namespace sinklab::report
+}  // namespace sinklab::report

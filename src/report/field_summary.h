@@ -1,7 +1,6 @@
 #pragma once
-// The one number of a field in an analysis record that curves, table cells and
-// --against plots show: the value of a scalar, the mean of a grid or per-layer
-// list, the entry of a per-ε list.
+// The one number of a field in an analysis record that curves, table cells and --against plots
+// show: the value of a scalar, the mean of a grid or per-layer list, the entry of a per-ε list.
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -11,10 +10,9 @@
 namespace sinklab::report {
 
 // nullopt when the record lacks the field, or a per-ε field lacks `eps`.
-std::optional<double> field_summary(const analysis::Field &f,
-                                    const nlohmann::json &record, double eps);
+std::optional<double> field_summary(const analysis::Field& f, const nlohmann::json& record, double eps);
 
 // The strictest (largest) ε the record holds.
-double strictest_eps(const nlohmann::json &record);
+double strictest_eps(const nlohmann::json& record);
 
-} // namespace sinklab::report
+}  // namespace sinklab::report

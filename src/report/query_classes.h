@@ -1,8 +1,7 @@
 #pragma once
-// The synthetic-task table of a comparison: per run, how each head handles the
-// queries that need no attention (sink / diagonal / sink-logit / other,
-// docs/metrics.md), where those queries and the ones that need attention look,
-// the representation costs, and the loss of each class.
+// The synthetic-task table of a comparison: per run, how each head handles the queries that need
+// no attention (sink / diagonal / sink-logit / other, docs/metrics.md), where those queries and
+// the ones that need attention look, the representation costs, and the loss of each class.
 #include <string>
 #include <vector>
 
@@ -12,6 +11,6 @@
 namespace sinklab::report {
 
 // Empty when no run has by-class analysis (not a synthetic task).
-Table query_class_table(const Collection &runs);
+Table query_class_table(const Collection& runs);
 
-} // namespace sinklab::report
+}  // namespace sinklab::report
