@@ -109,9 +109,10 @@ int run_ablation(const AblateOptions& opt) {
   // The run list first (it marks the folder as an ablation's), the outcomes when the runs end.
   io::write_file_atomic(root / train::ablation_list, run_list(ab, outcomes).dump(2) + "\n");
   folder.keep();
-  std::cout << fmt::format("ablation {}: {} runs ({} finished already, {} to run), {} at a time with {} threads each; "
+  std::cout << fmt::format("ablation {}: {} runs ({} finished already, {} to run), {} at a time with {} thread{} each; "
                            "runs in {}, their output in {}\n",
                            ab.name, ab.runs.size(), ab.runs.size() - queue.size(), queue.size(), opt.jobs, threads,
+                           threads == 1 ? "" : "s",
                            root.string(), (root / "logs").string())
             << std::flush;
 

@@ -26,7 +26,7 @@ const config::Section<DataConfig>& data_section() {
              "BPE vocabulary size, 300 to 65535 (byte level is always 258; with `tokenizer: byte` any other value than the "
              "default is an error); with `data.name: random`, the number of ids, 3 to 65535")
         .key("context", &C::context, "tokens per sequence, which is also the model's context")
-        .key("bos", &C::bos, "every sequence (and every packed document) starts with BOS")
+        .key("bos", &C::bos, "every sequence (and, by default, every packed document) starts with BOS")
         .key("bos_per_document", &C::bos_per_document,
              "with `data.bos` and `window: document`: a BOS before every packed document (`true`), or only at position 0 "
              "(`false`: one fixed first token per sequence; packed documents are then separated only by the EOS that ends "
@@ -65,7 +65,7 @@ const config::Section<DataConfig>& data_section() {
       for (auto [key, changed] : {std::pair{"path", d.path != d0.path}, {"valid_path", d.valid_path != d0.valid_path},
                                   {"train_split", d.train_split != d0.train_split}, {"valid_split", d.valid_split != d0.valid_split},
                                   {"tokenizer", d.tokenizer != d0.tokenizer}, {"vocab_size", d.vocab_size != d0.vocab_size},
-                                  {"window", d.window != d0.window}})
+                                  {"window", d.window != d0.window}, {"bos_per_document", d.bos_per_document != d0.bos_per_document}})
         check(!synthetic || !changed, key, "does not apply to data.name: synthetic (its vocabulary is data.symbols + BOS + EOS)");
       if (synthetic) {
         one_of(d.task, {"bigram-backcopy", "switch"}, "task");

@@ -5,9 +5,9 @@
 // taken in a seeded random order without replacement per epoch, and a document shorter than the
 // sequence is followed by the next ones (each again after BOS) until the sequence is full; the rest
 // of a longer document is not used; with bos_per_document off, only position 0 gets a BOS and a
-// packed document follows the previous one's EOS directly. window random: each sequence starts at a uniformly random
-// token of the whole stream (after BOS when bos is on). Targets equal to BOS are ignored (-100):
-// nothing predicts the start of a packed document.
+// packed document follows the previous one's EOS directly. window random: each sequence starts
+// at a uniformly random token of the whole stream (after BOS when bos is on). Targets equal to
+// BOS are ignored (-100): nothing predicts a BOS.
 #include <cstdint>
 #include <vector>
 

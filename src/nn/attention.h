@@ -8,6 +8,7 @@
 //               zero: b_h fixed at 0 (softmax-off-by-one).
 //   kind        sigmoid attention, optionally row-normalised.
 //   qk_norm     RMSNorm (learned weight of size d_head, shared by heads) on q and k.
+//   mask        no_first / no_self: hide key 0 or the query's own key (ops::KeyMask).
 // Registers live in the Transformer: they are extra positions, not an attention change.
 #include <memory>
 #include <string>

@@ -256,7 +256,7 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
   Shape probs_shape(shape.begin(), shape.end() - 1);
   probs_shape.push_back(T);
 
-  Tensor probs = Tensor::empty(probs_shape, dtype);  // (BH, T, T); row i holds keys 0..i
+  Tensor probs = Tensor::empty(probs_shape, dtype);  // (BH, T, T); row i holds the keys query i sees
   Tensor extra = Tensor::empty({s.BH * T}, dtype);
   auto [out, out_view] = heads_output(shape, dtype);
   dispatch_float(dtype, name, [&, &out_view = out_view]<class S>() {

@@ -5,8 +5,8 @@
 //   softmax + sink:     a_ij = exp(z_ij) / (exp(b_h) + sum_{k<=i} exp(z_ik))   (a sink column with
 //                       logit b_h and a zero value; b_h = 0 is softmax-off-by-one)
 //   sigmoid:            a_ij = sigmoid(z_ij + bias), divided by its row sum when normalize is on
-// with z_ij = scale * q_i . k_j and j <= i (and j != 0 or j != i from the second query on, by
-// options.mask).
+// with z_ij = scale * q_i . k_j and j <= i; from the second query on options.mask also hides
+// j = 0 (no_first) or j = i (no_self).
 #include "engine/tensor.h"
 
 namespace sinklab::ops {
@@ -21,7 +21,7 @@ struct AttentionOptions {
   double scale = 0;           // 0 means 1/sqrt(d_head)
   bool normalize = false;     // sigmoid only: divide each row by its sum
   double sigmoid_bias = 0;    // sigmoid only: b in sigmoid(z + b)
-  KeyMask mask = KeyMask::causal;
+  KeyMask mask = KeyMask::causal;  // keys hidden besides the causal limit
   bool return_probs = false;  // hand back the attention probabilities (for analysis, no gradient)
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -37,20 +39,19 @@ std::map<std::string, std::string> flat_config(const fs::path& run_dir) {
   return out;
 }
 
-// The final value of a field in a run: its summary at the last analysis (strict ε for per-ε fields).
-std::optional<double> final_value(const RunData& run, const Field& f) {
-  const json& r = run.analysis.back();
-  return field_summary(f, r, strictest_eps(r));
-}
+// Keys that change how a run is kept or shown, not what it learns: runs differing only in them
+// (an ablation resumed with another --jobs has other thread counts) are seeds of one curve.
+const std::set<std::string> bookkeeping = {"seed", "train.threads", "train.log_every", "train.checkpoint_every",
+                                           "train.keep_checkpoints"};
 
 }  // namespace
 
-std::vector<std::string> plots_against(const Collection& runs, const std::string& key, const std::vector<double>& slopes,
+std::vector<std::string> plots_against(const Collection& runs, const std::string& key, double eps, const std::vector<double>& slopes,
                                        const fs::path& out, const PlotStyle& base) {
   struct Point {
     const RunData* run;
     double x;
-    std::map<std::string, std::string> rest;  // every other key but the seed
+    std::map<std::string, std::string> rest;  // every other key but the bookkeeping ones
   };
   std::vector<Point> points;
   for (const auto& v : runs.variants)
@@ -63,7 +64,7 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
       if (end == it->second.c_str() || *end != '\0' || !std::isfinite(x))
         fail("compare --against: {} is '{}' in {}, not a number", key, it->second, run.name);
       config.erase(it);
-      config.erase("seed");
+      for (const auto& k : bookkeeping) config.erase(k);
       points.push_back({&run, x, std::move(config)});
     }
   // Groups: runs that agree on every other key. Their labels: the keys on which groups differ.
@@ -74,15 +75,28 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
     if (it == groups.end()) it = groups.insert(groups.end(), p.rest);
     group_of.push_back(static_cast<std::size_t>(it - groups.begin()));
   }
-  std::set<std::string> differing;
-  for (const auto& [k, v] : groups.front())
-    for (const auto& g : groups)
-      if (!g.count(k) || g.at(k) != v) differing.insert(k);
+  std::set<std::string> differing;  // over every group's keys: runs of older builds may lack some
+  for (const auto& a : groups)
+    for (const auto& [k, v] : a)
+      for (const auto& g : groups)
+        if (!g.count(k) || g.at(k) != v) differing.insert(k);
   std::vector<std::string> labels;
   for (const auto& g : groups) {
     std::string label;
     for (const auto& k : differing) label += (label.empty() ? "" : ", ") + k.substr(k.rfind('.') + 1) + "=" + (g.count(k) ? g.at(k) : "?");
     labels.push_back(label.empty() ? "all runs" : label);
+  }
+  // A run still training would mix steps into one mean: each group is read at its last step.
+  std::vector<std::int64_t> last_step(groups.size(), 0);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    last_step[group_of[i]] = std::max<std::int64_t>(last_step[group_of[i]], points[i].run->analysis.back().at("step"));
+  std::vector<bool> used(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::int64_t step = points[i].run->analysis.back().at("step");
+    used[i] = step == last_step[group_of[i]];
+    if (!used[i])
+      std::cout << fmt::format("compare --against: leaving out {} (last analysis at step {}, its group's other runs reach {})\n",
+                               points[i].run->name, step, last_step[group_of[i]]);
   }
   bool positive = true;
   for (const auto& p : points) positive = positive && p.x > 0;
@@ -96,8 +110,8 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
       std::vector<std::vector<std::pair<double, double>>> seeds(1);
       // aggregate() pools the values that share an x: each run is one seed at its x.
       for (std::size_t i = 0; i < points.size(); ++i)
-        if (group_of[i] == g)
-          if (const auto y = final_value(*points[i].run, *f)) {
+        if (group_of[i] == g && used[i])
+          if (const auto y = field_summary(*f, points[i].run->analysis.back(), eps)) {
             seeds.front().emplace_back(points[i].x, *y);
             log_y = log_y && *y > 0;
           }
@@ -106,7 +120,8 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
     if (series.empty()) continue;
     PlotStyle style = base;
     const std::string short_key = key.substr(key.rfind('.') + 1);
-    style.title = fmt::format("{} at the final analysis, against {} (mean over seeds, band: min-max)", f->plot.ylabel, key);
+    style.title = fmt::format("{} at the final analysis, against {} (mean over seeds, band: min-max; ε = {:g} where per ε)",
+                              f->plot.ylabel, key, eps);
     style.xlabel = key;
     style.ylabel = std::string(f->plot.ylabel);
     style.log_x = positive;

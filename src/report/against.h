@@ -12,8 +12,8 @@
 
 namespace sinklab::report {
 
-// The files written (PNG names), one per field that declares a plot.
-std::vector<std::string> plots_against(const Collection& runs, const std::string& key, const std::vector<double>& slopes,
+// The files written (PNG names), one per field that declares a plot; per-ε fields are read at eps.
+std::vector<std::string> plots_against(const Collection& runs, const std::string& key, double eps, const std::vector<double>& slopes,
                                        const std::filesystem::path& out, const PlotStyle& style);
 
 }  // namespace sinklab::report

@@ -180,7 +180,7 @@ CompareResult compare(const CompareOptions& opt) {
   }
   style.reference.reset();
   if (!opt.against.empty())
-    for (const auto& f : plots_against(runs, opt.against, opt.slopes, out, style)) result.files.push_back(f);
+    for (const auto& f : plots_against(runs, opt.against, strict, opt.slopes, out, style)) result.files.push_back(f);
   const auto val = val_loss_series(c);
   plot("val_loss", "Validation loss", "cross-entropy (nats/token)", val);
 

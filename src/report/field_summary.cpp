@@ -1,6 +1,5 @@
 #include "report/field_summary.h"
 
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -28,11 +27,6 @@ std::optional<double> field_summary(const analysis::Field& f, const nlohmann::js
     }
     default: return std::nullopt;
   }
-}
-
-double strictest_eps(const nlohmann::json& r) {
-  const auto all = r.at(analysis::fields::eps.key).get<std::vector<double>>();
-  return all.empty() ? 0.0 : *std::max_element(all.begin(), all.end());
 }
 
 }  // namespace sinklab::report

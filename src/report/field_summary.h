@@ -12,7 +12,4 @@ namespace sinklab::report {
 // nullopt when the record lacks the field, or a per-ε field lacks `eps`.
 std::optional<double> field_summary(const analysis::Field& f, const nlohmann::json& record, double eps);
 
-// The strictest (largest) ε the record holds.
-double strictest_eps(const nlohmann::json& record);
-
 }  // namespace sinklab::report

@@ -24,6 +24,13 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
+// A label as a CSV cell gnuplot splits on commas only: a comma inside (a list value) would shift
+// the columns the plot reads.
+std::string csv_safe(std::string s) {
+  std::replace(s.begin(), s.end(), ',', ';');
+  return s;
+}
+
 // Both terminals from one script body.
 void render(const fs::path& dir, const std::string& name, const PlotStyle& style, const std::string& body) {
   const fs::path script = dir / (name + ".gp");
@@ -82,7 +89,7 @@ void line_plot(const fs::path& dir, const std::string& name, const std::vector<S
     csv << "variant_index,variant,x,mean,min,max,seeds\n";
     for (std::size_t i = 0; i < series.size(); ++i)
       for (const auto& p : series[i].points)
-        csv << i << "," << series[i].variant << "," << fmt::format("{},{},{},{}", p.x, p.mean, p.min, p.max) << "," << p.count << "\n";
+        csv << i << "," << csv_safe(series[i].variant) << "," << fmt::format("{},{},{},{}", p.x, p.mean, p.min, p.max) << "," << p.count << "\n";
   }
   std::string body = fmt::format(
       "set datafile separator ','\nset datafile columnheaders\nset title {}\nset xlabel {}\nset ylabel {}\n"

@@ -92,9 +92,9 @@ TrainResult run_training(const TrainOptions& opt) {
   MetricsLog metrics(run_dir, state.step, by_class);
   const std::int64_t total = config.train.steps;
   Progress progress(total, config.train.log_every, run_dir / "log.txt");
-  progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} threads{}",
+  progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} thread{}{}",
                             checkpoint ? "resuming" : "training", run_dir.string(), model.parameter_count(), mc.vocab_size,
-                            total, step_tokens, num_threads(),
+                            total, step_tokens, num_threads(), num_threads() == 1 ? "" : "s",
                             checkpoint ? fmt::format(" | from step {}", state.step) : ""));
 
   if (opt.observer) {

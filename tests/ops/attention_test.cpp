@@ -235,32 +235,47 @@ TEST(Attention, KeyMaskGradients) {
   }
 }
 
+// Every normalisation under every mask, against its formula written out (ops/attention.h).
 TEST(Attention, KeyMasksMatchTheirDefinitions) {
   Rng rng(119);
   const std::int64_t H = 2, T = 5, D = 3;
   Tensor q = randn({1, H, T, D}, rng, 1.0, DType::f64), k = randn({1, H, T, D}, rng, 1.0, DType::f64),
          v = randn({1, H, T, D}, rng, 1.0, DType::f64);
-  const double scale = 1 / std::sqrt(double(D));
-  for (const ops::KeyMask mask : {ops::KeyMask::causal, ops::KeyMask::no_first, ops::KeyMask::no_self}) {
-    const auto p = ops::causal_attention(q, k, v, {.mask = mask, .return_probs = true}).probs;
-    for (std::int64_t h = 0; h < H; ++h)
-      for (std::int64_t i = 0; i < T; ++i) {
-        const auto seen = [&](std::int64_t j) {
-          if (j > i) return false;
-          if (i == 0) return true;  // the first query keeps its one key
-          return !(mask == ops::KeyMask::no_first && j == 0) && !(mask == ops::KeyMask::no_self && j == i);
-        };
-        std::vector<double> z(T);
-        double denom = 0;
-        for (std::int64_t j = 0; j < T; ++j)
-          if (seen(j)) {
-            for (std::int64_t c = 0; c < D; ++c) z[j] += q.at({0, h, i, c}) * k.at({0, h, j, c}) * scale;
-            denom += std::exp(z[j]);
-          }
-        for (std::int64_t j = 0; j < T; ++j)
-          EXPECT_NEAR(p.at({0, h, i, j}), seen(j) ? std::exp(z[j]) / denom : 0.0, 1e-12) << "query " << i << " key " << j;
-      }
-  }
+  const std::vector<double> b{0.4, -1.3};  // sink logits per head
+  Tensor sink = Tensor::from_vector(b, {H});
+  const double scale = 1 / std::sqrt(double(D)), bias = -0.7;
+  enum class Form { softmax, sink, sigmoid, sigmoid_normalized };
+  for (const ops::KeyMask mask : {ops::KeyMask::causal, ops::KeyMask::no_first, ops::KeyMask::no_self})
+    for (const Form form : {Form::softmax, Form::sink, Form::sigmoid, Form::sigmoid_normalized}) {
+      const bool sig = form == Form::sigmoid || form == Form::sigmoid_normalized;
+      const ops::AttentionOptions o{.kind = sig ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
+                                    .normalize = form == Form::sigmoid_normalized,
+                                    .sigmoid_bias = bias,
+                                    .mask = mask,
+                                    .return_probs = true};
+      const auto p = ops::causal_attention(q, k, v, o, form == Form::sink ? sink : Tensor()).probs;
+      for (std::int64_t h = 0; h < H; ++h)
+        for (std::int64_t i = 0; i < T; ++i) {
+          const auto seen = [&](std::int64_t j) {
+            if (j > i) return false;
+            if (i == 0) return true;  // the first query keeps its one key
+            return !(mask == ops::KeyMask::no_first && j == 0) && !(mask == ops::KeyMask::no_self && j == i);
+          };
+          std::vector<double> a(T);
+          double sum = form == Form::sink ? std::exp(b[h]) : 0.0;
+          for (std::int64_t j = 0; j < T; ++j)
+            if (seen(j)) {
+              double z = 0;
+              for (std::int64_t c = 0; c < D; ++c) z += q.at({0, h, i, c}) * k.at({0, h, j, c}) * scale;
+              a[j] = sig ? 1 / (1 + std::exp(-(z + bias))) : std::exp(z);
+              sum += a[j];
+            }
+          if (form != Form::sigmoid)
+            for (double& x : a) x /= sum;
+          for (std::int64_t j = 0; j < T; ++j)
+            EXPECT_NEAR(p.at({0, h, i, j}), a[j], 1e-12) << "form " << int(form) << " query " << i << " key " << j;
+        }
+    }
 }
 
 // The fused op equals the composition of its parts: scores, causal mask, softmax, weighted sum.

@@ -178,6 +178,15 @@ TEST_F(Compare, FinalValuesAgainstAGridKey) {
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("logscale x"), std::string::npos);
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("slope +0.5"), std::string::npos);
   EXPECT_NE(run("compare width --against model.norm --out " + (dir / "cmp2").string()).output.find("not a number"), std::string::npos);
+  // A run still training (its last analysis earlier than its group's) is left out, not mixed in.
+  const fs::path unfinished = dir / "runs" / "width" / "d_model-32-s1" / "analysis.jsonl";
+  write_file(unfinished, read_file(unfinished).substr(0, read_file(unfinished).find('\n') + 1));
+  const auto l = run("compare width --against model.d_model --out " + (dir / "cmp3").string());
+  ASSERT_EQ(l.code, 0) << l.output;
+  EXPECT_NE(l.output.find("leaving out d_model-32-s1 (last analysis at step 0, its group's other runs reach 4)"), std::string::npos)
+      << l.output;
+  const auto a = analysis::list_mean(records(dir / "runs" / "width" / "d_model-32-s0").back().at(fields::block_cost.key));
+  EXPECT_EQ(csv_rows(dir / "cmp3" / "cost_block_vs_d_model.csv")[2], fmt::format("0,all runs,32,{},{},{},1", a, a, a));
 }
 
 // Found by fuzzing collect_runs (tests/fuzz/fuzz_records): it copied the newest metrics record

@@ -85,6 +85,10 @@ TEST(Config, SyntheticKeysAreCheckedAgainstTheDataKind) {
   write_file(dir / "vocab.yaml", "data:\n  name: synthetic\n  task: switch\n  vocab_size: 100\n");
   EXPECT_NE(error_of(dir / "vocab.yaml").find("vocab.yaml:4: data.vocab_size: does not apply to data.name: synthetic"),
             std::string::npos);
+  write_file(dir / "bos.yaml", "data:\n  name: synthetic\n  task: switch\n  bos_per_document: false\n");
+  EXPECT_NE(error_of(dir / "bos.yaml").find("bos.yaml:4: data.bos_per_document: does not apply to data.name: synthetic"),
+            std::string::npos)
+      << error_of(dir / "bos.yaml");
   write_file(dir / "task.yaml", "data:\n  name: synthetic\n  task: copy\n");
   EXPECT_NE(error_of(dir / "task.yaml").find("data.task: 'copy' is not one of: bigram-backcopy, switch"), std::string::npos);
   write_file(dir / "first.yaml", "data:\n  name: synthetic\n  task: switch\n  bos: false\n  first: random\n");
