@@ -60,7 +60,8 @@ inline constexpr Field sink_score_max{
     .doc = "the largest per-head sink score",
     .csv = "sink_score_max",
     .chance = chance::sink_score,
-    .plot = {"sink_score_max", "Largest per-head sink score", "max over heads of the mean attention to the first token"}};
+    .plot = {"sink_score_max", "Largest per-head sink score", "max over heads of the mean attention to the first token"},
+    .summary = "max head sink score"};
 inline constexpr Field sink_score_median{.key = "sink_score_median",
                                          .layout = Layout::scalar,
                                          .unit = "attention",

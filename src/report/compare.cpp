@@ -82,13 +82,26 @@ std::optional<double> emergence(const Series& s, double fraction) {
   return std::nullopt;
 }
 
-double final_mean(const std::vector<Series>& all, const std::string& variant) {
+// The last point of a variant's curve: the mean over seeds and their min and max.
+std::optional<Band> final_band(const std::vector<Series>& all, const std::string& variant) {
   for (const auto& s : all)
-    if (s.variant == variant && !s.points.empty()) return s.points.back().mean;
-  return std::nan("");
+    if (s.variant == variant && !s.points.empty()) return s.points.back();
+  return std::nullopt;
+}
+
+double final_mean(const std::vector<Series>& all, const std::string& variant) {
+  const auto b = final_band(all, variant);
+  return b ? b->mean : std::nan("");
 }
 
 std::string number(double v, int digits = 4) { return std::isnan(v) ? "—" : fmt::format("{:.{}f}", v, digits); }
+
+// A summary cell: the mean, and the seeds' range when there are several (a claim needs its spread).
+std::string band_cell(const std::optional<Band>& b, int digits) {
+  if (!b) return "—";
+  if (b->count < 2) return number(b->mean, digits);
+  return fmt::format("{} [{}–{}]", number(b->mean, digits), number(b->min, digits), number(b->max, digits));
+}
 json nullable(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
 
 // Every threshold any run recorded, in increasing order.
@@ -309,13 +322,14 @@ CompareResult compare(const CompareOptions& opt) {
     const double vl = final_mean(val, v.name), d_vl = vl - final_mean(val, baseline);
     json record{{"variant", v.name}, {"seeds", v.runs.size()}, {"val_loss", nullable(vl)}, {"val_loss_vs_baseline", nullable(d_vl)},
                 {"emergence_10pct", e10 ? json(*e10) : json(nullptr)}, {"emergence_50pct", e50 ? json(*e50) : json(nullptr)}};
-    std::vector<std::string> row{v.name, std::to_string(v.runs.size()), fmt::format("{} ({:+.4f})", number(vl), d_vl),
+    std::vector<std::string> row{v.name, std::to_string(v.runs.size()),
+                                 fmt::format("{} ({:+.4f})", band_cell(final_band(val, v.name), 4), d_vl),
                                  fmt::format("{} / {}", at(e10), at(e50))};
     for (const auto& col : columns) {
       const double value = final_mean(col.curves, v.name);
       const int digits = col.field->layout == Layout::count ? 1 : col.field->unit == "sum of squares" ? 2 : 4;
       record[col.key] = nullable(value);
-      std::string cell = number(value, digits);
+      std::string cell = band_cell(final_band(col.curves, v.name), digits);
       if (col.field == &fields::sink_rate && col.eps == strict) {
         const double delta = value - final_mean(col.curves, baseline);
         record["sink_rate_vs_baseline"] = nullable(delta);
@@ -350,7 +364,7 @@ CompareResult compare(const CompareOptions& opt) {
   const std::string title = fmt::format("sinklab comparison{}", runs.ablation.empty() ? "" : ": " + runs.ablation);
   const std::string intro =
       fmt::format("{} variants from {} runs; x axis: {}; differences are against {}; lines are the mean over seeds and the shaded "
-                  "band spans the seeds' min to max. Definitions: docs/metrics.md.",
+                  "band spans the seeds' min to max; table cells are the final mean [min–max over seeds]. Definitions: docs/metrics.md.",
                   runs.variants.size(), run_count, c.x_label(), baseline);
   const std::string emergence_note = fmt::format("Emergence: the first analysis {} at which the mean sink rate (ε = {}) reached 10% "
                                                  "and 50% of its final value (— when the final rate is 0).",

@@ -94,15 +94,18 @@ TEST_F(Compare, WritesEveryPlotWithItsDataAndTheReport) {
   const auto table = json::parse(read_file(r.out / "summary.json"));
   ASSERT_EQ(table.size(), 2u);
   EXPECT_EQ(table[0].at("variant"), "base");
-  const double cost = (analysis::grid_mean(s0.back().at(fields::cost_qk.key)) + analysis::grid_mean(s1.back().at(fields::cost_qk.key))) / 2;
+  const double c0 = analysis::grid_mean(s0.back().at(fields::cost_qk.key)), c1 = analysis::grid_mean(s1.back().at(fields::cost_qk.key));
+  const double cost = (c0 + c1) / 2;
   EXPECT_DOUBLE_EQ(table[0].at("cost_qk").get<double>(), cost);
   for (const char* key : {"sink_rate_0.1", "sink_rate_0.3", "first_mass", "diag_score", "cost_ov", "block_cost", "nop_count",
                           "broadcast_count", "val_loss", "val_loss_vs_baseline", "sink_rate_vs_baseline", "emergence_10pct"})
     EXPECT_TRUE(table[1].contains(key)) << key;
   EXPECT_DOUBLE_EQ(table[0].at("val_loss_vs_baseline").get<double>(), 0.0);
   const std::string md = read_file(r.out / "report.md"), html = read_file(r.out / "report.html");
-  EXPECT_NE(md.find(fmt::format("| {:.2f} |", cost)), std::string::npos) << md;
-  EXPECT_NE(html.find(fmt::format("<td>{:.2f}</td>", cost)), std::string::npos) << html;
+  // Cells: the mean over seeds and their range.
+  const std::string cell = fmt::format("{:.2f} [{:.2f}–{:.2f}]", cost, std::min(c0, c1), std::max(c0, c1));
+  EXPECT_NE(md.find("| " + cell + " |"), std::string::npos) << md;
+  EXPECT_NE(html.find("<td>" + cell + "</td>"), std::string::npos) << html;
   EXPECT_NE(html.find("<img src='sink_rate_eps0.3.png'"), std::string::npos);
   EXPECT_NE(md.find("| variant | seeds | final val loss (Δ) |"), std::string::npos) << md;
   EXPECT_EQ(md.find("Query classes"), std::string::npos) << "text runs have no query classes";

@@ -20,14 +20,16 @@ constexpr Field register_mass{.key = "register_mass",
                               .csv = "register_mass",
                               .chance = chance::register_mass,
                               .plot = {"register_mass", "Attention mass on the registers (mean over heads, later queries)",
-                                       "sum of attention to registers"}};
+                                       "sum of attention to registers"},
+                              .summary = "register mass"};
 constexpr Field sink_logit_mass{
     .key = "sink_logit_mass",
     .layout = Layout::per_head,
     .unit = "attention",
     .doc = "(sink logit only) mean_{i>first} exp(b_h)/(exp(b_h)+Σ_j exp(s_ij)) = mean_{i>first} (1 − Σ_j A_ij)",
     .csv = "sink_logit_mass",
-    .plot = {"sink_logit_mass", "Attention mass on the sink logit column (mean over heads)", "sink column weight"}};
+    .plot = {"sink_logit_mass", "Attention mass on the sink logit column (mean over heads)", "sink column weight"},
+    .summary = "sink-logit mass"};
 constexpr Field row_mass{.key = "row_mass",
                          .layout = Layout::per_head,
                          .unit = "attention",
