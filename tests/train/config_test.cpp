@@ -120,6 +120,8 @@ TEST(Config, ShippedConfigsLoad) {
   EXPECT_EQ(decay.runs[1].name, "weight_decay-0.1-s0");
   const auto sw = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/switch.yaml");
   EXPECT_EQ(sw.runs.size(), 12u);
+  const auto emergence = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/attention-variants-emergence.yaml");
+  EXPECT_EQ(emergence.runs.size(), 18u);  // 6 variants x 3 seeds
 }
 
 }  // namespace
