@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/fields.h"
 #include "analysis/registry.h"
 #include "engine/error.h"
 #include "io/yaml_file.h"
@@ -87,12 +88,12 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
     labels.push_back(label.empty() ? "all runs" : label);
   }
   // A run still training would mix steps into one mean: each group is read at its last step.
+  const auto last_of = [&](std::size_t i) { return points[i].run->analysis.back().at(analysis::fields::step.key).get<std::int64_t>(); };
   std::vector<std::int64_t> last_step(groups.size(), 0);
-  for (std::size_t i = 0; i < points.size(); ++i)
-    last_step[group_of[i]] = std::max<std::int64_t>(last_step[group_of[i]], points[i].run->analysis.back().at("step"));
+  for (std::size_t i = 0; i < points.size(); ++i) last_step[group_of[i]] = std::max(last_step[group_of[i]], last_of(i));
   std::vector<bool> used(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
-    const std::int64_t step = points[i].run->analysis.back().at("step");
+    const std::int64_t step = last_of(i);
     used[i] = step == last_step[group_of[i]];
     if (!used[i])
       std::cout << fmt::format("compare --against: leaving out {} (last analysis at step {}, its group's other runs reach {})\n",
