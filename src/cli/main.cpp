@@ -136,10 +136,11 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--out", copt.out, "output folder (default: <ablation>/compare or runs/compare-<time>)");
   compare_cmd->add_option("--x", copt.x, "x axis")->check(CLI::IsMember({"step", "tokens"}))->capture_default_str();
   compare_cmd->add_option("--baseline", copt.baseline, "the variant differences refer to (default: the first)");
-  compare_cmd->add_option("--against", copt.against,
-                          "a config key that differs between the runs (model.d_model): also plot final values against it");
+  auto* against = compare_cmd->add_option(
+      "--against", copt.against, "a config key that differs between the runs (model.d_model): also plot final values against it");
   compare_cmd->add_option("--slopes", copt.slopes, "guide lines of these slopes on the --against plots (log-log), e.g. 0.5,-0.5")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->needs(against);
 
   std::optional<std::int64_t> analyze_step;
   auto* analyze_cmd = app.add_subcommand("analyze", "sink, diagonal, oversmoothing and cost analysis of a saved checkpoint");

@@ -181,6 +181,8 @@ TEST_F(Compare, FinalValuesAgainstAGridKey) {
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("logscale x"), std::string::npos);
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("slope +0.5"), std::string::npos);
   EXPECT_NE(run("compare width --against model.norm --out " + (dir / "cmp2").string()).output.find("not a number"), std::string::npos);
+  EXPECT_NE(run("compare width --slopes 0.5 --out " + (dir / "cmp4").string()).output.find("--slopes requires --against"),
+            std::string::npos);
   // A run still training (its last analysis earlier than its group's) is left out, not mixed in.
   const fs::path unfinished = dir / "runs" / "width" / "d_model-32-s1" / "analysis.jsonl";
   write_file(unfinished, read_file(unfinished).substr(0, read_file(unfinished).find('\n') + 1));
