@@ -8,12 +8,13 @@
 #   bench/equivalence.sh configs/tinystories-emergence.yaml emergence "0 1 2"
 #
 # Everything lands in runs/equivalence-NAME/ (sinklab-s<seed>, torch-s<seed>, replay-s<seed>, compare/).
+# TORCH_THREADS (default 2) sets PyTorch's threads; SINKLAB names another sinklab binary.
 # Needs Debian's python3-torch (and libopenblas0-openmp for speed); not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=$1 name=$2 seeds=${3:-"0 1 2"}
 shift $(( $# < 3 ? $# : 3 ))
-sinklab=build/release/sinklab
+sinklab=${SINKLAB:-build/release/sinklab}
 root=runs/equivalence-$name
 mkdir -p "$root"
 for seed in $seeds; do
@@ -26,7 +27,7 @@ for seed in $seeds; do
   fi
   if [ ! -f "$root/torch-s$seed/done" ]; then
     rm -rf "$root/torch-s$seed"
-    (cd bench && /usr/bin/python3 torch_equivalence.py "../$root/sinklab-s$seed" "../$root/replay-s$seed" --out "../$root/torch-s$seed")
+    (cd bench && /usr/bin/python3 torch_equivalence.py "../$root/sinklab-s$seed" "../$root/replay-s$seed" --out "../$root/torch-s$seed" --threads "${TORCH_THREADS:-2}")
     touch "$root/torch-s$seed/done"
   fi
 done

@@ -4,6 +4,7 @@
 // analysis.csv column, a compare plot, a column of compare's summary table. A field is declared
 // once, beside the metric that computes it (analysis/metrics/); the recorder, docs/metrics.md,
 // analysis.csv and compare all read these declarations, so a record key is typed in one place.
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -18,8 +19,12 @@ enum class Layout {
   per_eps_layer, // [eps][layer]
   per_eps_head,  // [eps][layer][head]
   head_labels,   // [layer][head] names
+  per_site_quantiles,  // [site][quantile]: site 0 the embedding, site l + 1 layer l; quantile_levels
   text,          // a string
 };
+
+// The quantiles a per_site_quantiles field records: min, 10%, 25%, median, 75%, 90%, max.
+inline constexpr std::array<double, 7> quantile_levels{0, 0.1, 0.25, 0.5, 0.75, 0.9, 1};
 
 // What a probe looks like to a chance level: N positions, the first token at `first`.
 struct ProbeShape {
@@ -48,6 +53,7 @@ struct Field {
   PlotSpec plot = {};           // compare draws the csv summary over training when plot.file is set
   std::string_view summary = "";  // compare's summary table shows its final value under this title
   std::string_view labels = "";   // head_labels: the names it takes, space-separated (csv: a count each)
+  bool nullable = false;          // an entry may be null: nothing in the probe qualified (no csv column, no plot)
 };
 
 }  // namespace sinklab::analysis

@@ -52,6 +52,8 @@ const Tensor* ProbePass::gate(std::int64_t layer) const {
 
 const Tensor& ProbePass::resid_pre(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_pre"); }
 
+const Tensor& ProbePass::attn_in(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn_in"); }
+
 const Tensor& ProbePass::resid_post(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_post"); }
 
 const Tensor& ProbePass::param(const std::string& name) const { return params_.at(name); }

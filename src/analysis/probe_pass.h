@@ -28,6 +28,7 @@ class ProbePass {
   const float* values(std::int64_t layer) const;  // (B, H, N, D)
   const Tensor* gate(std::int64_t layer) const;   // (B, N, H*D) or (B, N, H); null when ungated
   const Tensor& resid_pre(std::int64_t layer) const;   // (B, N, C)
+  const Tensor& attn_in(std::int64_t layer) const;     // (B, N, C): the attention's input, resid_pre after the norm
   const Tensor& resid_post(std::int64_t layer) const;  // (B, N, C)
   const Tensor& param(const std::string& name) const;
   const std::map<std::string, Tensor>& params() const { return params_; }

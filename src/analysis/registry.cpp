@@ -19,6 +19,9 @@ std::unique_ptr<Metric> head_class_metric();
 std::unique_ptr<Metric> residual_stream_metric();
 std::unique_ptr<Metric> weight_cost_metric();
 std::unique_ptr<Metric> normalized_entropy_metric();
+std::unique_ptr<Metric> head_output_metric();
+std::unique_ptr<Metric> smoothing_metric();
+std::unique_ptr<Metric> bos_alignment_metric();
 
 const std::vector<std::unique_ptr<Metric>>& metrics() {
   static const auto all = [] {
@@ -31,6 +34,9 @@ const std::vector<std::unique_ptr<Metric>>& metrics() {
     m.push_back(residual_stream_metric());
     m.push_back(weight_cost_metric());
     m.push_back(normalized_entropy_metric());
+    m.push_back(head_output_metric());
+    m.push_back(smoothing_metric());
+    m.push_back(bos_alignment_metric());
     return m;
   }();
   return all;
@@ -76,6 +82,7 @@ std::vector<std::pair<std::string, double>> csv_columns(const Json& record) {
       }
       case Layout::per_eps_layer:
       case Layout::per_eps_head:
+      case Layout::per_site_quantiles:
       case Layout::text: break;  // per-ε grids are summarised by their per-ε field
     }
   }
@@ -132,6 +139,7 @@ std::string fields_markdown() {
       case Layout::per_eps_layer: return "[eps][layer]";
       case Layout::per_eps_head: return "[eps][layer][head]";
       case Layout::head_labels: return "[layer][head] names";
+      case Layout::per_site_quantiles: return "[site][quantile]";
       case Layout::text: return "text";
     }
     return "";

@@ -30,21 +30,25 @@ double mean_pairwise_cosine(const float* h, std::int64_t n, std::int64_t d, std:
   return (sq - m) / (m * (m - 1));
 }
 
-FirstTokenStats first_token_stats(const float* h, std::int64_t n, std::int64_t d, std::int64_t first) {
-  FirstTokenStats s;
-  if (n - first - 1 < 1) return s;
+std::vector<double> first_token_cosines(const float* h, std::int64_t n, std::int64_t d, std::int64_t first) {
+  std::vector<double> out;
   const float* f = h + first * d;
   const double nf = norm(f, d);
-  std::vector<double> norms;
   for (std::int64_t i = first + 1; i < n; ++i) {
     double dot = 0;
     for (std::int64_t c = 0; c < d; ++c) dot += static_cast<double>(f[c]) * h[i * d + c];
-    const double ni = norm(h + i * d, d);
-    norms.push_back(ni);
-    s.cosine += dot / std::max(nf * ni, 1e-30);
+    out.push_back(dot / std::max(nf * norm(h + i * d, d), 1e-30));
   }
-  s.cosine /= static_cast<double>(norms.size());
-  s.norm_ratio = nf / std::max(quantile(norms, 0.5), 1e-30);
+  return out;
+}
+
+FirstTokenStats first_token_stats(const float* h, std::int64_t n, std::int64_t d, std::int64_t first) {
+  FirstTokenStats s;
+  if (n - first - 1 < 1) return s;
+  for (double c : first_token_cosines(h, n, d, first)) s.cosine += c / static_cast<double>(n - first - 1);
+  std::vector<double> norms;
+  for (std::int64_t i = first + 1; i < n; ++i) norms.push_back(norm(h + i * d, d));
+  s.norm_ratio = norm(h + first * d, d) / std::max(quantile(norms, 0.5), 1e-30);
   return s;
 }
 

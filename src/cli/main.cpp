@@ -194,6 +194,8 @@ int main(int argc, char** argv) {
     }
     if (*train_cmd) {
       if (train_cmd->count("--name") > 0 && topt.name.empty()) fail("train: --name is empty");
+      // 0 is the option's "not given": said explicitly it would silently train to the end.
+      if (train_cmd->count("--stop-after") > 0 && topt.stop_after < 1) fail("train: --stop-after must be at least 1, got {}", topt.stop_after);
       topt.runs_dir = runs_dir;
       cli::AnalysisObserver analysis;
       topt.observer = &analysis;
@@ -201,6 +203,7 @@ int main(int argc, char** argv) {
       return result.interrupted ? 130 : 0;
     }
     if (*ablate_cmd) {
+      if (ablate_cmd->count("--stop-after") > 0 && aopt.stop_after < 1) fail("ablate: --stop-after must be at least 1, got {}", aopt.stop_after);
       aopt.runs_dir = runs_dir;
       return cli::run_ablation(aopt);
     }

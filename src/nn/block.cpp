@@ -17,7 +17,9 @@ Block::Block(const ModelConfig& c, Rng& rng)
 
 Tensor Block::forward(const Tensor& x, Captures* captures, const std::string& name) const {
   if (captures != nullptr && captures->residual) captures->tensors[name + ".resid_pre"] = x.detach();
-  Tensor h = x + attn.forward(norm1.forward(x), captures, name + ".attn");
+  const Tensor attn_in = norm1.forward(x);
+  if (captures != nullptr && captures->residual) captures->tensors[name + ".attn_in"] = attn_in.detach();
+  Tensor h = x + attn.forward(attn_in, captures, name + ".attn");
   Tensor out = h + mlp.forward(norm2.forward(h));
   if (captures != nullptr && captures->residual) captures->tensors[name + ".resid_post"] = out.detach();
   return out;

@@ -51,6 +51,7 @@ void check_field(const json& v, const analysis::Field& f, Dims& dims, const Wher
     if (list.size() != n) bad_record(at, f.key, fmt::format("has {} {}, the run's other records {}", list.size(), what, n));
   };
   auto leaf = [&](const json& x) {
+    if (f.nullable && x.is_null()) return;
     const bool ok = f.layout == Layout::head_labels ? x.is_string()
                     : f.layout == Layout::count     ? x.is_number() && x.get<double>() >= 0 && std::floor(x.get<double>()) == x.get<double>()
                                                     : x.is_number();
@@ -78,6 +79,11 @@ void check_field(const json& v, const analysis::Field& f, Dims& dims, const Wher
     case Layout::head_labels: nested({layers, heads}); break;
     case Layout::per_eps_layer: nested({eps, layers}); break;
     case Layout::per_eps_head: nested({eps, layers, heads}); break;
+    case Layout::per_site_quantiles: {
+      std::size_t sites = dims.layers ? dims.layers + 1 : 0, levels = analysis::quantile_levels.size();
+      nested({{&sites, "sites (the embedding and each layer)"}, {&levels, "quantiles"}});
+      break;
+    }
   }
 }
 

@@ -359,6 +359,8 @@ TEST_F(Hostile, ConfigsMeanOneThing) {
   expect_refused("train " + (dir / "docs.yaml").string() + " --name d", "docs.yaml: holds more than one YAML document");
   expect_refused("train " + cfg() + " --name d --set optim.lr=.nan", "--set optim.lr=.nan: optim.lr: expected a finite number");
   expect_refused("train " + cfg() + " --name d --set 'train={steps: 3}'", "--set train={steps: 3}: the value is a mapping");
+  // --stop-after 0 once trained to the end, silently.
+  expect_refused("train " + cfg() + " --name d --stop-after 0", "--stop-after must be at least 1, got 0");
 
   for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
            {"base: tiny.yaml\ngrid:\n  seed: [0, 1]\nseeds: [0, 1]\n", "not a grid over `seed`"},
@@ -371,6 +373,8 @@ TEST_F(Hostile, ConfigsMeanOneThing) {
     write_file(dir / "a.yaml", text);
     expect_refused("ablate " + (dir / "a.yaml").string(), expected);
   }
+  write_file(dir / "a.yaml", "base: tiny.yaml\nvariants:\n  - name: a\n");
+  expect_refused("ablate " + (dir / "a.yaml").string() + " --stop-after 0", "--stop-after must be at least 1, got 0");
   EXPECT_FALSE(fs::exists(dir / "runs" / "a"));
 
   ASSERT_EQ(run("train " + cfg() + " --name r --set train.steps=2").code, 0);

@@ -1,5 +1,8 @@
 // Nop vs broadcast, part two ("A Unifying View of Attention Sinks"): how low-rank a head's update
-// is, and each head's class from that and its value-norm ratio (metrics/value_norms.cpp).
+// is, and each head's class from that and its value-norm ratio (metrics/value_norms.cpp). As its
+// authors do, a head is classed only when it shows a sink event: most of its queries put most of
+// their attention on one key (the dominant key).
+#include "analysis/attention_metrics.h"
 #include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "analysis/head_slices.h"
@@ -15,25 +18,45 @@ constexpr Field stable_rank_field{.key = "stable_rank",
                                   .unit = "rank",
                                   .doc = "‖U‖_F² / σ_1(U)² of the head's update U = A V W_O^h (N × d_model), probe mean; "
                                          "computed through a QR of A V"};
+// A sink event: at least this share of the queries give at least this share of their attention to
+// the dominant key.
+constexpr double event_queries = 0.5, event_mass = 0.5;
+
+constexpr Field sink_event_share{.key = "sink_event_share",
+                                 .layout = Layout::per_head,
+                                 .unit = "fraction",
+                                 .doc = "share of the queries i ≥ first with A_is ≥ 0.5 on the head's dominant key s, probe mean; "
+                                        "≥ 0.5 is a sink event"};
 constexpr Field head_class{.key = "head_class",
                            .layout = Layout::head_labels,
                            .unit = "",
-                           .doc = "nop (value_norm_ratio ≤ 0.2), broadcast (ratio ≥ 0.5 and stable_rank ≤ 1.5) or neither",
-                           .labels = "nop broadcast neither"};
+                           .doc = "no-sink without a sink event (sink_event_share < 0.5); otherwise nop (value_norm_ratio ≤ 0.2), "
+                                  "broadcast (ratio ≥ 0.5 and stable_rank ≤ 1.5) or neither",
+                           .labels = "nop broadcast neither no-sink"};
 
 class HeadClasses : public Metric {
  public:
   std::string_view name() const override { return "head classes"; }
-  std::vector<const Field*> fields() const override { return {&stable_rank_field, &head_class, &nop_count, &broadcast_count}; }
+  std::vector<const Field*> fields() const override {
+    return {&stable_rank_field, &sink_event_share, &head_class, &nop_count, &broadcast_count};
+  }
 
   void compute(const ProbePass& p, Record& record) const override {
-    Grid srank = grid(p.L, p.H);
+    Grid srank = grid(p.L, p.H), events = grid(p.L, p.H);
     for (std::int64_t l = 0; l < p.L; ++l) {
       const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
       for (std::int64_t h = 0; h < p.H; ++h) {
         const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C)
-        for (std::int64_t b = 0; b < p.B; ++b) srank[l][h] += stable_rank(head_map(p, l, h, b) * head_values(p, l, h, b), wo_h);
+        const std::int64_t s = dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+        for (std::int64_t b = 0; b < p.B; ++b) {
+          const Matrix a = head_map(p, l, h, b);
+          srank[l][h] += stable_rank(a * head_values(p, l, h, b), wo_h);
+          double hits = 0;
+          for (std::int64_t i = p.first; i < p.N; ++i) hits += a(i, s) >= event_mass;
+          events[l][h] += hits / static_cast<double>(p.N - p.first);
+        }
         srank[l][h] /= static_cast<double>(p.B);
+        events[l][h] /= static_cast<double>(p.B);
       }
     }
     const auto& ratio = record.get(value_norm_ratio);
@@ -42,12 +65,14 @@ class HeadClasses : public Metric {
     for (std::int64_t l = 0; l < p.L; ++l)
       for (std::int64_t h = 0; h < p.H; ++h) {
         const double r = ratio[l][h].get<double>();
-        const bool nop = r <= 0.2, broadcast = !nop && r >= 0.5 && srank[l][h] <= 1.5;
-        classes[l][h] = nop ? "nop" : broadcast ? "broadcast" : "neither";
+        const bool event = events[l][h] >= event_queries;
+        const bool nop = event && r <= 0.2, broadcast = event && !nop && r >= 0.5 && srank[l][h] <= 1.5;
+        classes[l][h] = !event ? "no-sink" : nop ? "nop" : broadcast ? "broadcast" : "neither";
         nops += nop;
         broadcasts += broadcast;
       }
     record.set(stable_rank_field, srank);
+    record.set(sink_event_share, events);
     record.set(head_class, classes);
     record.set(nop_count, nops);
     record.set(broadcast_count, broadcasts);

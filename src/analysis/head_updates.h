@@ -1,0 +1,31 @@
+#pragma once
+// What one head writes into the residual stream on one probe sequence, in the row-vector
+// convention of docs/metrics.md: the update u_i = (g_i ⊙ Σ_j A_ij v_j) W_O^h, and the seed paper's
+// smoothing decomposition of X + W Z Aᵀ (arXiv 2605.08453, Figs 8–9).
+#include <cstdint>
+#include <vector>
+
+#include "analysis/weight_costs.h"
+
+namespace sinklab::analysis {
+
+// ‖u_i‖ for every query i: a (N, N) map, v (N, d_head) values, gram = W_O^h W_O^hᵀ (d_head ×
+// d_head, so ‖y W_O^h‖² = y gram yᵀ without forming the d_model-wide update), gate (N, d_head) or
+// (N, 1) per-query output gates, or null when ungated.
+std::vector<double> update_norms(const Matrix& a, const Matrix& v, const Matrix& gram, const Matrix* gate);
+// ‖y_i W_O^h‖ for every row of y (N, d_head), through the same Gram matrix.
+std::vector<double> row_norms(const Matrix& y, const Matrix& gram);
+
+// Mean pairwise cosine of the rows i > first of x (N, d): (‖Σ_i x̂_i‖² − n) / (n (n − 1)).
+double mean_pairwise_cosine(const Matrix& x, std::int64_t first);
+
+// The mean pairwise cosines (rows after the first) of the attention input X, of X + W Z (each
+// token plus its own value write, z_j = v_j W_O^h), of X + W Z Aᵀ (plus the head's actual update)
+// and of X + W Z A_uᵀ (plus the update of uniform causal attention, the mean of z_j over j ≤ i);
+// az = A z, the head's update, which the caller forms cheaply as (A V) W_O^h.
+struct SmoothingTerms {
+  double x = 0, x_wz = 0, x_attn = 0, x_uniform = 0;
+};
+SmoothingTerms smoothing_terms(const Matrix& x, const Matrix& z, const Matrix& az, std::int64_t first);
+
+}  // namespace sinklab::analysis

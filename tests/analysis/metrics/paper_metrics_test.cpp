@@ -1,0 +1,126 @@
+// The seed paper's per-head metrics (head output, smoothing, BOS alignment) and the sink-event
+// condition of the head classes, on a tiny model: at uniform attention, where they have closed
+// forms, and against their definitions computed here from the probe's maps, values and states.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/head_slices.h"
+#include "analysis/head_updates.h"
+#include "support/tiny_probe.h"
+
+namespace sinklab::testing {
+namespace {
+
+using namespace analysis;
+
+TEST(PaperMetrics, UniformAttentionHasItsClosedForms) {
+  TinyProbe s(0);
+  s.make_attention_uniform();
+  const Json r = s.run("BOS alignment");
+  const ProbePass pass(s.model, s.probe, s.analysis);
+  for (std::int64_t l = 0; l < pass.L; ++l)
+    for (std::int64_t h = 0; h < pass.H; ++h) {
+      // Only query 1 (two keys, half each) is a sink query: share 1/(N−1), its chance level.
+      EXPECT_NEAR(r.at("sink_query_share")[l][h].get<double>(), 1.0 / static_cast<double>(pass.N - 1), 1e-12);
+      EXPECT_FALSE(r.at("head_out_norm_sink")[l][h].is_null());
+      // A = A_u: uniform attention adds nothing uniform attention would not.
+      EXPECT_NEAR(r.at("smoothing_uniform")[l][h].get<double>(), 0.0, 1e-6);
+      // No key takes half of most rows: no sink event, so no nop or broadcast.
+      EXPECT_EQ(r.at("head_class")[l][h].get<std::string>(), "no-sink");
+    }
+  EXPECT_EQ(r.at("nop_count").get<int>(), 0);
+}
+
+TEST(PaperMetrics, HeadOutputFollowsItsDefinition) {
+  TinyProbe s(2);
+  std::vector<std::int32_t> needs(3 * 12);
+  for (std::size_t i = 0; i < needs.size(); ++i) needs[i] = i % 3 == 0;
+  s.probe.needs_attention = Tensor::from_vector(needs, {3, 12});
+  const Json r = s.run("head output");
+  const ProbePass p(s.model, s.probe, s.analysis);
+  for (std::int64_t l = 0; l < p.L; ++l) {
+    const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+    for (std::int64_t h = 0; h < p.H; ++h) {
+      double overall = 0, cls[2] = {0, 0}, n[2] = {0, 0};
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        const Matrix a = head_map(p, l, h, b), v = head_values(p, l, h, b), w = head_out(wo, h, p.D).transpose();
+        double scale = 0, sum = 0;
+        for (std::int64_t j = p.first + 1; j < p.N; ++j) scale += (v.row(j) * w).norm() / static_cast<double>(p.N - p.first - 1);
+        for (std::int64_t i = p.first + 1; i < p.N; ++i) {
+          const double u = (a.row(i) * v * w).norm() / scale;
+          sum += u;
+          const int k = needs[b * p.T + i - p.R] != 0;
+          cls[k] += u, n[k] += 1;
+        }
+        overall += sum / static_cast<double>(p.N - p.first - 1) / static_cast<double>(p.B);
+      }
+      EXPECT_NEAR(r.at("head_out_norm")[l][h].get<double>(), overall, 1e-9);
+      EXPECT_NEAR(r.at("/by_class/needs_attention/out_norm"_json_pointer)[l][h].get<double>(), cls[1] / n[1], 1e-9);
+      EXPECT_NEAR(r.at("/by_class/no_attention/out_norm"_json_pointer)[l][h].get<double>(), cls[0] / n[0], 1e-9);
+      EXPECT_GT(overall, 0.0);
+      EXPECT_LT(overall, 1.0);  // mixing values shrinks them: a random model attends broadly
+    }
+  }
+}
+
+TEST(PaperMetrics, SmoothingFollowsItsDefinition) {
+  TinyProbe s(2);
+  const Json r = s.run("smoothing");
+  const ProbePass p(s.model, s.probe, s.analysis);
+  for (std::int64_t l = 0; l < p.L; ++l) {
+    const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+    for (std::int64_t h = 0; h < p.H; ++h) {
+      double dense = 0, flat = 0, x_cos = 0;
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        Matrix x(p.N, p.C);
+        for (std::int64_t i = 0; i < p.N; ++i)
+          for (std::int64_t c = 0; c < p.C; ++c) x(i, c) = p.attn_in(l).data<float>()[(b * p.N + i) * p.C + c];
+        const Matrix z = head_values(p, l, h, b) * head_out(wo, h, p.D).transpose(), a = head_map(p, l, h, b);
+        Matrix au = Matrix::Zero(p.N, p.N);
+        for (std::int64_t i = 0; i < p.N; ++i)
+          for (std::int64_t j = 0; j <= i; ++j) au(i, j) = 1.0 / static_cast<double>(i + 1);
+        const double c_wz = mean_pairwise_cosine(x + z, p.first), c_a = mean_pairwise_cosine(x + a * z, p.first),
+                     c_u = mean_pairwise_cosine(x + au * z, p.first);
+        dense += (c_a - c_wz) / static_cast<double>(p.B), flat += (c_u - c_a) / static_cast<double>(p.B);
+        x_cos += mean_pairwise_cosine(x, p.first) / static_cast<double>(p.B);
+      }
+      EXPECT_NEAR(r.at("smoothing_dense")[l][h].get<double>(), dense, 1e-6);  // the metric's products are in float
+      EXPECT_NEAR(r.at("smoothing_uniform")[l][h].get<double>(), flat, 1e-6);
+      EXPECT_NEAR(r.at("attn_in_cosine")[l].get<double>(), x_cos, 1e-9);
+    }
+  }
+}
+
+TEST(PaperMetrics, BosAlignmentQuantilesSpanTheCosines) {
+  TinyProbe s(0);
+  const Json r = s.run("BOS alignment");
+  const ProbePass p(s.model, s.probe, s.analysis);
+  const Json& sites = r.at("bos_alignment");
+  ASSERT_EQ(sites.size(), static_cast<std::size_t>(p.L + 1));
+  for (std::int64_t site = 0; site <= p.L; ++site) {
+    const Tensor& states = site == 0 ? p.resid_pre(0) : p.attn_in(site - 1);
+    std::vector<double> all;
+    for (std::int64_t b = 0; b < p.B; ++b)
+      for (std::int64_t i = 1; i < p.N; ++i) {
+        double dot = 0, n0 = 0, ni = 0;
+        for (std::int64_t c = 0; c < p.C; ++c) {
+          const double f = states.data<float>()[(b * p.N) * p.C + c], x = states.data<float>()[(b * p.N + i) * p.C + c];
+          dot += f * x, n0 += f * f, ni += x * x;
+        }
+        all.push_back(dot / std::sqrt(n0 * ni));
+      }
+    std::sort(all.begin(), all.end());
+    const Json& q = sites[site];
+    ASSERT_EQ(q.size(), quantile_levels.size());
+    EXPECT_NEAR(q.front().get<double>(), all.front(), 1e-9);
+    EXPECT_NEAR(q.back().get<double>(), all.back(), 1e-9);
+    ASSERT_EQ(all.size() % 2, 1u);  // 3 x 11 cosines: the median is the middle one
+    EXPECT_NEAR(q[3].get<double>(), all[all.size() / 2], 1e-9);
+    for (std::size_t k = 1; k < q.size(); ++k) EXPECT_LE(q[k - 1].get<double>(), q[k].get<double>());
+  }
+}
+
+}  // namespace
+}  // namespace sinklab::testing
