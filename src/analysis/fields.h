@@ -225,6 +225,21 @@ inline constexpr Field oversmoothing_out{
     .plot = {"oversmoothing", "Oversmoothing: mean pairwise cosine of token states at block outputs (mean over layers)",
              "mean pairwise cosine"}};
 
+// metrics/smoothing.cpp (sinklab intervene reads these two)
+inline constexpr Field attn_in_cosine{
+    .key = "attn_in_cosine",
+    .layout = Layout::per_layer,
+    .unit = "cosine",
+    .doc = "avg-cos(X): mean pairwise cosine of the attention's input X (the block input after its norm)"};
+inline constexpr Field smoothing_dense{
+    .key = "smoothing_dense",
+    .layout = Layout::per_head,
+    .unit = "cosine",
+    .doc = "avg-cos(X + W Z Aᵀ) − avg-cos(X + W Z) (the paper's Fig 8): > 0 when the head's mixing smooths more than no mixing",
+    .csv = "smoothing_dense",
+    .plot = {"smoothing_dense", "Smoothing by the heads' attention: avg-cos(X + WZAᵀ) − avg-cos(X + WZ) (mean over heads)",
+             "cosine difference"}};
+
 // metrics/weight_cost_metrics.cpp
 inline constexpr Field cost_qk{
     .key = "cost_qk",

@@ -12,6 +12,7 @@
 #include "analysis/registry.h"
 #include "cli/ablate_command.h"
 #include "cli/analysis_observer.h"
+#include "cli/intervene_command.h"
 #include "cli/replay_command.h"
 #include "io/npy.h"
 #include "report/compare.h"
@@ -163,6 +164,16 @@ int main(int argc, char** argv) {
   fetch_cmd->add_option("--split", splits, "only these splits (repeatable)");
   auto* list_cmd = data_cmd->add_subcommand("list", "the data sets sinklab can fetch");
 
+  cli::InterveneOptions iopt;
+  std::string intervene_run;
+  auto* intervene_cmd = app.add_subcommand("intervene", "edit the saved model (mask or silence the first position, ablate a head, make it uniform) and measure the change");
+  intervene_cmd->add_option("run", intervene_run, "run folder or name")->required();
+  intervene_cmd->add_option("--checkpoint", iopt.checkpoint, "the checkpoint's step (default: the newest)");
+  intervene_cmd->add_flag("--mask-first", iopt.mask_first, "hide the first position (BOS) from every later query, in every layer");
+  intervene_cmd->add_flag("--zero-first-value", iopt.zero_first_value, "the first position's value is 0 in every head of every layer");
+  intervene_cmd->add_option("--ablate-head", iopt.ablate_heads, "LAYER.HEAD: that head's output is 0 (repeatable; one intervention each)");
+  intervene_cmd->add_option("--uniform-head", iopt.uniform_heads, "LAYER.HEAD: that head attends uniformly to the keys it sees (repeatable)");
+
   fs::path replay_out;
   std::optional<std::int64_t> replay_steps;
   auto* replay_cmd = app.add_subcommand("replay", "write what a run trains on (initial weights, batches, probe) for another implementation");
@@ -228,6 +239,11 @@ int main(int argc, char** argv) {
           std::cout << "  " << s.split << " -> " << (data::data_dir() / d.name / s.file).string()
                     << (fs::exists(data::data_dir() / d.name / s.file) ? " (present)" : "") << "\n";
       }
+      return 0;
+    }
+    if (*intervene_cmd) {
+      iopt.run_dir = resolve_run(intervene_run, runs_dir);
+      cli::intervene(iopt);
       return 0;
     }
     if (*replay_cmd) {

@@ -58,17 +58,43 @@ Attention::Heads Attention::project(const Tensor& x) const {
   return heads;
 }
 
+// A 0/1 tensor of `shape` (one axis of size H) with 0 at the listed heads.
+Tensor Attention::head_mask(const std::vector<std::int64_t>& heads, std::vector<std::int64_t> shape) const {
+  std::vector<float> keep(static_cast<std::size_t>(n_head_), 1.0f);
+  for (std::int64_t h : heads) keep.at(static_cast<std::size_t>(h)) = 0.0f;
+  return Tensor::from_vector(keep, std::move(shape));
+}
+
+Attention::Heads Attention::apply_edit(Heads heads, std::int64_t B, std::int64_t T, ops::AttentionOptions& options) const {
+  const std::int64_t H = n_head_;
+  if (heads.packed.defined()) {  // the edits act on q and v apart
+    const std::int64_t D = heads.packed.shape()[4];
+    auto part = [&](std::int64_t i) { return ops::contiguous(ops::permute(ops::reshape(ops::slice(heads.packed, 2, i, i + 1), {B, T, H, D}), {0, 2, 1, 3})); };
+    heads.q = part(0), heads.k = part(1), heads.v = part(2);
+    heads.packed = Tensor();
+  }
+  if (edit.mask_first) options.mask = ops::KeyMask::no_first;
+  if (edit.zero_first_value) {
+    std::vector<float> keep(static_cast<std::size_t>(T), 1.0f);
+    keep[0] = 0.0f;
+    heads.v = heads.v * Tensor::from_vector(keep, {1, 1, T, 1});
+  }
+  if (!edit.uniform_heads.empty()) heads.q = heads.q * head_mask(edit.uniform_heads, {1, H, 1, 1});
+  return heads;
+}
+
 Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
   const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
   const bool want_probs = captures != nullptr && captures->attention;
   // Every variant of the attention itself is here, once, whatever the projection's layout.
-  const ops::AttentionOptions options{
+  ops::AttentionOptions options{
       .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
       .normalize = variant_.normalize,
       .sigmoid_bias = variant_.sigmoid_bias,
       .mask = variant_.mask,
       .return_probs = want_probs};
-  const Heads heads = project(x);
+  Heads heads = project(x);
+  if (!edit.empty()) heads = apply_edit(heads, B, T, options);
   const ops::AttentionResult result = heads.packed.defined()
                                           ? ops::causal_attention_packed(heads.packed, options, sink_logit)
                                           : ops::causal_attention(heads.q, heads.k, heads.v, options, sink_logit);
@@ -85,6 +111,7 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
     if (captures != nullptr && captures->attention) captures->tensors[capture_name + ".gate"] = gate.detach();
     y = y * ops::reshape(gate, {B, T, H, variant_.gate == GateKind::elementwise ? D : 1});
   }
+  if (!edit.ablate_heads.empty()) y = y * head_mask(edit.ablate_heads, {1, 1, H, 1});
   return wo.forward(ops::reshape(y, {B, T, C}));
 }
 

@@ -14,10 +14,12 @@
 #include <string>
 
 #include "engine/rng.h"
+#include "nn/attention_edit.h"
 #include "nn/captures.h"
 #include "nn/linear.h"
 #include "nn/model_config.h"
 #include "nn/norm.h"
+#include "ops/attention.h"
 
 namespace sinklab::nn {
 
@@ -32,6 +34,7 @@ class Attention : public Module {
   std::unique_ptr<Linear> wg;              // gate
   std::unique_ptr<Norm> q_norm, k_norm;    // qk_norm
   Tensor sink_logit;                       // (H,) learned, or constant zeros
+  AttentionEdit edit;                      // sinklab intervene only; empty in training
 
  private:
   // q, k and v as the attention op reads them: `packed` (B, T, 3, H, d_head) from one product when
@@ -41,6 +44,9 @@ class Attention : public Module {
     Tensor packed, q, k, v;
   };
   Heads project(const Tensor& x) const;
+  // The edit's changes to q, v and the mask (q, k, v unpacked when they came packed).
+  Heads apply_edit(Heads heads, std::int64_t B, std::int64_t T, ops::AttentionOptions& options) const;
+  Tensor head_mask(const std::vector<std::int64_t>& heads, std::vector<std::int64_t> shape) const;
 
   std::int64_t n_head_;
   PosKind pos_;

@@ -43,6 +43,16 @@ Tensor Transformer::hidden(const Tensor& ids, Captures* captures) const {
 
 const Tensor& Transformer::head_weight() const { return lm_head_ ? lm_head_->weight : tok_emb_->weight; }
 
+void Transformer::edit_attention(std::int64_t layer, AttentionEdit edit) {
+  if (layer < 0 || layer >= static_cast<std::int64_t>(blocks_.items.size()))
+    fail("edit_attention: layer {} is not a layer of the model (0..{})", layer, blocks_.items.size() - 1);
+  for (std::int64_t h : edit.ablate_heads)
+    if (h < 0 || h >= config_.n_head) fail("edit_attention: head {} is not a head of the model (0..{})", h, config_.n_head - 1);
+  for (std::int64_t h : edit.uniform_heads)
+    if (h < 0 || h >= config_.n_head) fail("edit_attention: head {} is not a head of the model (0..{})", h, config_.n_head - 1);
+  blocks_.items[static_cast<std::size_t>(layer)]->attn.edit = std::move(edit);
+}
+
 Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
   return ops::linear(hidden(ids, captures), head_weight());  // (B, T, V); weight gradient (V, C), no transpose
 }

@@ -38,6 +38,8 @@ class Transformer : public Module {
   // for callers that want the captures and not the (B, T, vocab_size) logits.
   Tensor hidden(const Tensor& ids, Captures* captures = nullptr) const;
   const ModelConfig& config() const { return config_; }
+  // Inference-time edits of a layer's attention (sinklab intervene); an empty edit undoes them.
+  void edit_attention(std::int64_t layer, AttentionEdit edit);
 
  private:
   // Registers its entries as "0", "1", ... so block parameters read "blocks.<l>.".

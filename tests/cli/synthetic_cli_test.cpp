@@ -111,5 +111,37 @@ TEST_F(SyntheticCli, SwitchRunsResumeExactlyAndReportBothQueryClasses) {
   EXPECT_NE(read_file(dir / "cmp" / "report.md").find("## Query classes"), std::string::npos);
 }
 
+// sinklab intervene on a small switch run (1 layer, 1 head, BOS first): each intervention alone
+// against the unedited model, with the answers known without training: the baseline is eval's
+// loss, a masked first position receives no attention, and a zero first value leaves the only
+// layer's maps (so its first-token mass) as they were.
+TEST_F(SyntheticCli, InterveneMeasuresEachEditAgainstTheUneditedModel) {
+  const std::string sets =
+      " --set model.d_model=32 --set model.d_ff=64 --set data.context=16 --set data.symbols=12 --set train.steps=8"
+      " --set train.batch_size=4 --set train.eval_every=4 --set analysis.every=4 --set train.threads=1";
+  ASSERT_EQ(run_sinklab("train " + config("switch.yaml") + sets + " --name iv", dir.path()).code, 0);
+  const auto r = run_sinklab("intervene iv --mask-first --zero-first-value --ablate-head 0.0 --uniform-head 0.0", dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("| ablate head 0.0 |"), std::string::npos) << r.output;
+  const json out = json::parse(read_file(dir / "runs" / "iv" / "intervene" / "step_0000008.json"));
+  ASSERT_EQ(run_sinklab("eval iv", dir.path()).code, 0);
+  const json eval = json::parse(read_file(dir / "runs" / "iv" / "eval.json"));
+  const json& base = out.at("baseline");
+  EXPECT_DOUBLE_EQ(base.at("val_loss").get<double>(), eval.at("val_loss").get<double>());
+  const json& rows = out.at("interventions");
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) EXPECT_TRUE(row.contains("val_loss_needs_attn")) << row.dump();
+  EXPECT_EQ(rows[0].at("intervention"), "mask first");
+  EXPECT_EQ(rows[0].at("first_mass").get<double>(), 0.0);
+  EXPECT_GT(base.at("first_mass").get<double>(), 0.0);
+  EXPECT_NE(rows[0].at("val_loss").get<double>(), base.at("val_loss").get<double>());
+  EXPECT_EQ(rows[1].at("intervention"), "zero first value");
+  EXPECT_DOUBLE_EQ(rows[1].at("first_mass").get<double>(), base.at("first_mass").get<double>());
+  EXPECT_NE(run_sinklab("intervene iv --ablate-head 0.5", dir.path()).output.find("--ablate-head 0.5: head 5 is not a head of the model (0..0)"),
+            std::string::npos);
+  EXPECT_NE(run_sinklab("intervene iv --uniform-head x", dir.path()).output.find("--uniform-head x: expected LAYER.HEAD"), std::string::npos);
+  EXPECT_NE(run_sinklab("intervene iv", dir.path()).output.find("give at least one of"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sinklab::testing

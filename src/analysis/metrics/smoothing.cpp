@@ -3,6 +3,7 @@
 // 2605.08453, Figs 8–9), on X the attention's input and z_j = v_j W_O^h the head's value write
 // (the attention path without any output gate). Every cosine is the mean pairwise cosine of the
 // tokens after the first, probe mean.
+#include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "analysis/head_slices.h"
 #include "analysis/head_updates.h"
@@ -11,10 +12,9 @@
 namespace sinklab::analysis {
 namespace {
 
-constexpr Field attn_in_cosine{.key = "attn_in_cosine",
-                               .layout = Layout::per_layer,
-                               .unit = "cosine",
-                               .doc = "avg-cos(X): mean pairwise cosine of the attention's input X (the block input after its norm)"};
+using fields::attn_in_cosine;
+using fields::smoothing_dense;
+
 constexpr Field cos_x_wz{.key = "cos_x_wz",
                          .layout = Layout::per_head,
                          .unit = "cosine",
@@ -27,14 +27,6 @@ constexpr Field cos_x_uniform{.key = "cos_x_uniform",
                               .layout = Layout::per_head,
                               .unit = "cosine",
                               .doc = "avg-cos(X + W Z A_uᵀ): each token plus the update of uniform causal attention, mean_{j≤i} z_j"};
-constexpr Field smoothing_dense{
-    .key = "smoothing_dense",
-    .layout = Layout::per_head,
-    .unit = "cosine",
-    .doc = "avg-cos(X + W Z Aᵀ) − avg-cos(X + W Z) (the paper's Fig 8): > 0 when the head's mixing smooths more than no mixing",
-    .csv = "smoothing_dense",
-    .plot = {"smoothing_dense", "Smoothing by the heads' attention: avg-cos(X + WZAᵀ) − avg-cos(X + WZ) (mean over heads)",
-             "cosine difference"}};
 constexpr Field smoothing_uniform{
     .key = "smoothing_uniform",
     .layout = Layout::per_head,
