@@ -21,13 +21,15 @@ struct TinyProbe {
   data::Batch probe;
   analysis::AnalysisConfig analysis;
 
-  static nn::ModelConfig tiny(std::int64_t registers) {
+  static nn::ModelConfig tiny(std::int64_t registers, ops::KeyMask mask) {
     nn::ModelConfig c;
+    c.attention.mask = mask;
     c.vocab_size = 20, c.context = 12, c.d_model = 16, c.n_layer = 2, c.n_head = 2, c.d_ff = 32;
     c.attention.registers = registers;
     return c;
   }
-  explicit TinyProbe(std::int64_t registers = 2) : config(tiny(registers)), model(config, 7) {
+  explicit TinyProbe(std::int64_t registers = 2, ops::KeyMask mask = ops::KeyMask::causal)
+      : config(tiny(registers, mask)), model(config, 7) {
     Rng rng(3);
     std::vector<std::int32_t> ids(3 * 12);
     for (auto& v : ids) v = static_cast<std::int32_t>(rng.below(20));

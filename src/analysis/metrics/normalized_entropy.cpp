@@ -1,6 +1,7 @@
 // How spread out each head's attention is, on a scale that does not grow with the position:
-// a row's entropy over the largest it can have there, ln(i+1) for query i. 1 is uniform attention
-// over everything the query sees, 0 all of it on one key.
+// a row's entropy over the largest it can have there, ln(k) for a query that sees k keys (k = i+1,
+// one fewer from the second query on when model.attention.mask hides a key). 1 is uniform
+// attention over everything the query sees, 0 all of it on one key; rows with one key are skipped.
 #include <cmath>
 
 #include "analysis/grid.h"
@@ -13,8 +14,8 @@ constexpr Field entropy_normalized{
     .key = "entropy_normalized",
     .layout = Layout::per_head,
     .unit = "fraction",
-    .doc = "mean_{i>first} (−Σ_j A_ij ln A_ij) / ln(i+1), probe mean: 1 for uniform attention over the keys a query sees, "
-           "0 for all of it on one key",
+    .doc = "mean_{i>first} (−Σ_j A_ij ln A_ij) / ln(k_i), probe mean, k_i the keys query i sees (i + 1, or i under a key mask; "
+           "rows with one key skipped): 1 for uniform attention over the keys a query sees, 0 for all of it on one key",
     .csv = "entropy_normalized",
     .chance = [](const ProbeShape&) { return 1.0; },
     .plot = {"entropy_normalized", "Attention entropy over its largest possible value ln(i+1) (mean over heads)",
@@ -27,19 +28,24 @@ class NormalizedEntropy : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     Grid out = grid(p.L, p.H);
-    if (p.N - p.first < 2) return record.set(entropy_normalized, out);
+    const std::int64_t hidden = p.model().attention.mask == ops::KeyMask::causal ? 0 : 1;  // from query 1 on
+    std::int64_t rows = 0;
+    for (std::int64_t i = p.first + 1; i < p.N; ++i) rows += i + 1 - hidden >= 2;
+    if (rows == 0) return record.set(entropy_normalized, out);
     for (std::int64_t l = 0; l < p.L; ++l)
       for (std::int64_t h = 0; h < p.H; ++h) {
         for (std::int64_t b = 0; b < p.B; ++b) {
           const float* a = p.probs(l) + ((b * p.H + h) * p.N) * p.N;
           double sum = 0;
           for (std::int64_t i = p.first + 1; i < p.N; ++i) {
+            const std::int64_t keys = i + 1 - hidden;
+            if (keys < 2) continue;
             double entropy = 0;
             for (std::int64_t j = 0; j <= i; ++j)
               if (a[i * p.N + j] > 0) entropy -= a[i * p.N + j] * std::log(static_cast<double>(a[i * p.N + j]));
-            sum += entropy / std::log(static_cast<double>(i + 1));
+            sum += entropy / std::log(static_cast<double>(keys));
           }
-          out[l][h] += sum / static_cast<double>(p.N - p.first - 1);
+          out[l][h] += sum / static_cast<double>(rows);
         }
         out[l][h] /= static_cast<double>(p.B);
       }

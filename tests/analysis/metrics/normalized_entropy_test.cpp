@@ -18,6 +18,15 @@ TEST(NormalizedEntropy, IsOneOnUniformAttention) {
     for (const auto& v : layer) EXPECT_NEAR(v.get<double>(), 1.0, 1e-6);
 }
 
+TEST(NormalizedEntropy, IsOneOnUniformAttentionUnderAKeyMask) {
+  for (auto mask : {ops::KeyMask::no_first, ops::KeyMask::no_self}) {
+    TinyProbe s(0, mask);
+    s.make_attention_uniform();  // uniform over the i keys each later query sees
+    for (const auto& layer : s.run("normalized entropy").at("entropy_normalized"))
+      for (const auto& v : layer) EXPECT_NEAR(v.get<double>(), 1.0, 1e-6);
+  }
+}
+
 TEST(NormalizedEntropy, FollowsItsDefinitionOnARandomModel) {
   TinyProbe s;
   const ProbePass pass(s.model, s.probe, s.analysis);
