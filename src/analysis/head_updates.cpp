@@ -23,25 +23,4 @@ std::vector<double> update_norms(const Matrix& a, const Matrix& v, const Matrix&
   return row_norms(mixed, gram);
 }
 
-double mean_pairwise_cosine(const Matrix& x, std::int64_t first) {
-  const Eigen::Index n = x.rows() - first - 1;
-  if (n < 2) return 0;
-  // Column-wise over Eigen's column-major storage: Σ_i x_i / ‖x_i‖ as inverse norms times rows.
-  const auto rows = x.bottomRows(n);
-  const Eigen::VectorXd inverse = rows.rowwise().norm().cwiseMax(1e-30).cwiseInverse();
-  const double sq = (inverse.transpose() * rows).squaredNorm();
-  const auto m = static_cast<double>(n);
-  return (sq - m) / (m * (m - 1));
-}
-
-SmoothingTerms smoothing_terms(const Matrix& x, const Matrix& z, const Matrix& az, std::int64_t first) {
-  Matrix uniform(z.rows(), z.cols());
-  for (Eigen::Index c = 0; c < z.cols(); ++c) {  // down each column: contiguous in column-major storage
-    double running = 0;
-    for (Eigen::Index i = 0; i < z.rows(); ++i) uniform(i, c) = (running += z(i, c)) / static_cast<double>(i + 1);
-  }
-  return {mean_pairwise_cosine(x, first), mean_pairwise_cosine(x + z, first), mean_pairwise_cosine(x + az, first),
-          mean_pairwise_cosine(x + uniform, first)};
-}
-
 }  // namespace sinklab::analysis

@@ -16,8 +16,19 @@ std::vector<double> update_norms(const Matrix& a, const Matrix& v, const Matrix&
 // ‖y_i W_O^h‖ for every row of y (N, d_head), through the same Gram matrix.
 std::vector<double> row_norms(const Matrix& y, const Matrix& gram);
 
-// Mean pairwise cosine of the rows i > first of x (N, d): (‖Σ_i x̂_i‖² − n) / (n (n − 1)).
-double mean_pairwise_cosine(const Matrix& x, std::int64_t first);
+// Mean pairwise cosine of the rows i > first of x (N, d): (‖Σ_i x̂_i‖² − n) / (n (n − 1)), in
+// x's scalar type (the smoothing metric runs in float, like the captures), returned as double.
+template <class M>
+double mean_pairwise_cosine(const Eigen::MatrixBase<M>& x, std::int64_t first) {
+  using Scalar = typename M::Scalar;
+  const Eigen::Index n = x.rows() - first - 1;
+  if (n < 2) return 0;
+  const auto rows = x.bottomRows(n);
+  const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> inverse = rows.rowwise().norm().cwiseMax(Scalar(1e-30)).cwiseInverse();
+  const double sq = static_cast<double>((inverse.transpose() * rows).squaredNorm());
+  const auto m = static_cast<double>(n);
+  return (sq - m) / (m * (m - 1));
+}
 
 // The mean pairwise cosines (rows after the first) of the attention input X, of X + W Z (each
 // token plus its own value write, z_j = v_j W_O^h), of X + W Z Aᵀ (plus the head's actual update)
@@ -26,6 +37,17 @@ double mean_pairwise_cosine(const Matrix& x, std::int64_t first);
 struct SmoothingTerms {
   double x = 0, x_wz = 0, x_attn = 0, x_uniform = 0;
 };
-SmoothingTerms smoothing_terms(const Matrix& x, const Matrix& z, const Matrix& az, std::int64_t first);
+template <class X, class Z, class AZ>
+SmoothingTerms smoothing_terms(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<AZ>& az,
+                               std::int64_t first) {
+  using Scalar = typename Z::Scalar;
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> uniform(z.rows(), z.cols());
+  for (Eigen::Index c = 0; c < z.cols(); ++c) {  // a running mean down each column
+    double running = 0;
+    for (Eigen::Index i = 0; i < z.rows(); ++i) uniform(i, c) = static_cast<Scalar>((running += z(i, c)) / static_cast<double>(i + 1));
+  }
+  return {mean_pairwise_cosine(x, first), mean_pairwise_cosine(x + z, first), mean_pairwise_cosine(x + az, first),
+          mean_pairwise_cosine(x + uniform, first)};
+}
 
 }  // namespace sinklab::analysis

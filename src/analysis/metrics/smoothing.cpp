@@ -38,14 +38,8 @@ constexpr Field smoothing_uniform{
     .plot = {"smoothing_uniform", "Smoothing uniform attention would add: avg-cos(X + WZA_uᵀ) − avg-cos(X + WZAᵀ) (mean over heads)",
              "cosine difference"}};
 
-Matrix sequence(const Tensor& t, std::int64_t b) {
-  const std::int64_t N = t.shape()[1], C = t.shape()[2];
-  Matrix out(N, C);
-  const float* p = t.data<float>() + b * N * C;
-  for (std::int64_t i = 0; i < N; ++i)
-    for (std::int64_t c = 0; c < C; ++c) out(i, c) = p[i * C + c];
-  return out;
-}
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using View = Eigen::Map<const RowMajor>;
 
 class Smoothing : public Metric {
  public:
@@ -58,26 +52,33 @@ class Smoothing : public Metric {
     std::vector<double> x_cos(static_cast<std::size_t>(p.L), 0.0);
     Grid wz = grid(p.L, p.H), attn = grid(p.L, p.H), uniform = grid(p.L, p.H), dense = grid(p.L, p.H), flat = grid(p.L, p.H);
     const auto B = static_cast<double>(p.B);
-    // The products in float, as the captures are (half the time of double); the cosines in double.
-    std::vector<Eigen::MatrixXf> wo_h;  // (d_head, d_model) per (layer, head)
+    // In float, on views of the captures (no copies), as the captures are; cosines returned in double.
+    std::vector<RowMajor> wo_h;  // (d_head, d_model) per (layer, head)
     for (std::int64_t l = 0; l < p.L; ++l) {
       const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
       for (std::int64_t h = 0; h < p.H; ++h) wo_h.push_back(head_out(wo, h, p.D).transpose().cast<float>());
     }
-    // Heads are independent: one per thread (the probe pass is read-only).
+    // One (layer, sequence) per task, its heads inside (they share X); each task's terms go to
+    // their own slot and are summed in order after, so the result does not depend on the threads.
+    std::vector<SmoothingTerms> terms(static_cast<std::size_t>(p.L * p.B * p.H));
 #pragma omp parallel for schedule(dynamic)
-    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
-      const std::int64_t l = lh / p.H, h = lh % p.H;
-      for (std::int64_t b = 0; b < p.B; ++b) {
-        const Matrix x = sequence(p.attn_in(l), b);
-        const Eigen::MatrixXf v = head_values(p, l, h, b).cast<float>(), a = head_map(p, l, h, b).cast<float>();
-        const Matrix z = (v * wo_h[lh]).cast<double>(), az = ((a * v) * wo_h[lh]).cast<double>();
-        const SmoothingTerms s = smoothing_terms(x, z, az, p.first);
-        if (h == 0) x_cos[l] += s.x / B;
-        wz[l][h] += s.x_wz / B, attn[l][h] += s.x_attn / B, uniform[l][h] += s.x_uniform / B;
-        dense[l][h] += (s.x_attn - s.x_wz) / B, flat[l][h] += (s.x_uniform - s.x_attn) / B;
+    for (std::int64_t lb = 0; lb < p.L * p.B; ++lb) {
+      const std::int64_t l = lb / p.B, b = lb % p.B;
+      const View x(p.attn_in(l).data<float>() + b * p.N * p.C, p.N, p.C);
+      for (std::int64_t h = 0; h < p.H; ++h) {
+        const View a(p.probs(l) + (b * p.H + h) * p.N * p.N, p.N, p.N), v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
+        const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = (a * v) * wo_h[l * p.H + h];
+        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first);
       }
     }
+    for (std::int64_t l = 0; l < p.L; ++l)
+      for (std::int64_t b = 0; b < p.B; ++b)
+        for (std::int64_t h = 0; h < p.H; ++h) {
+          const SmoothingTerms& s = terms[((l * p.B + b) * p.H) + h];
+          if (h == 0) x_cos[l] += s.x / B;
+          wz[l][h] += s.x_wz / B, attn[l][h] += s.x_attn / B, uniform[l][h] += s.x_uniform / B;
+          dense[l][h] += (s.x_attn - s.x_wz) / B, flat[l][h] += (s.x_uniform - s.x_attn) / B;
+        }
     record.set(attn_in_cosine, x_cos);
     record.set(cos_x_wz, wz);
     record.set(cos_x_attn, attn);
