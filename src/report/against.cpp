@@ -121,8 +121,9 @@ std::vector<std::string> plots_against(const Collection& runs, const std::string
     if (series.empty()) continue;
     PlotStyle style = base;
     const std::string short_key = key.substr(key.rfind('.') + 1);
-    style.title = fmt::format("{} at the final analysis, against {} (mean over seeds, band: min-max; ε = {:g} where per ε)",
-                              f->plot.ylabel, key, eps);
+    // Short enough to fit above the plot: the long form overflowed the image on the left.
+    style.title = fmt::format("final {} vs {} (mean over seeds, band: min-max{})", f->plot.ylabel, short_key,
+                              f->layout == analysis::Layout::per_eps ? fmt::format("; ε = {:g}", eps) : "");
     style.xlabel = key;
     style.ylabel = std::string(f->plot.ylabel);
     style.log_x = positive;

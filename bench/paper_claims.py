@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""The numbers of docs/paper.md, from run folders (no PyTorch needed):
+
+  /usr/bin/python3 bench/paper_claims.py text RUN...   # natural-text runs, after `sinklab analyze RUN`
+                                                       # and `sinklab intervene RUN ...` on each
+  /usr/bin/python3 bench/paper_claims.py grid DIR      # the cost-vs-width ablation folder
+
+`text` reads each run's newest analyze/step_N.json and intervene/step_N.json and prints, as mean
+[min-max] over the runs (seeds): the BOS-alignment quantiles per site (claim 1), the smoothing
+decomposition (claim 2), the output norms on sink queries (claim 3), the head classes after the
+sink-event condition (seed 004) and the interventions. `grid` reads the last analysis of every
+run of the ablation and prints, per condition (mask), weight decay and width, the costs, the
+mechanism the head uses on the queries that need no attention, its output norm there, and the
+validation losses; then the log-log slope of each cost against d per condition and decay.
+"""
+import glob
+import json
+import math
+import os
+import sys
+
+import yaml
+
+
+def mean(x):
+    return sum(x) / len(x)
+
+
+def spread(values, digits=3):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    f = f"{{:.{digits}f}}"
+    if len(values) == 1:
+        return f.format(values[0])
+    return f"{f.format(mean(values))} [{f.format(min(values))}–{f.format(max(values))}]"
+
+
+def newest(folder):
+    files = sorted(glob.glob(os.path.join(folder, "step_*.json")))
+    if not files:
+        raise SystemExit(f"paper_claims: no {folder}/step_*.json (run the sinklab command that writes it first)")
+    with open(files[-1]) as f:
+        return json.load(f)
+
+
+def flat(grid):
+    return [v for row in grid for v in row]
+
+
+def text(runs):
+    analyses = [newest(os.path.join(r, "analyze")) for r in runs]
+    print(f"runs: {', '.join(runs)} (step {analyses[0]['step']}); mean [min–max] over the runs\n")
+
+    print("## Claim 1: cos(BOS, x_i) over the probe's tokens (quantiles min, 10%, 25%, median, 75%, 90%, max)\n")
+    print("| site | " + " | ".join(["min", "10%", "25%", "median", "75%", "90%", "max"]) + " | share of sites' tokens one-signed (10%–90%) |")
+    print("|---|" + "---:|" * 8)
+    sites = len(analyses[0]["bos_alignment"])
+    for s in range(sites):
+        name = "embedding" if s == 0 else f"layer {s - 1} attention input"
+        q = [[a["bos_alignment"][s][k] for a in analyses] for k in range(7)]
+        one_signed = sum(1 for a in analyses if a["bos_alignment"][s][1] * a["bos_alignment"][s][5] > 0)
+        print(f"| {name} | " + " | ".join(spread(v, 2) for v in q) + f" | {one_signed} of {len(analyses)} runs |")
+
+    print("\n## Claim 2: the smoothing decomposition per head\n")
+    print("| layer | avg-cos(X) | heads with avg-cos(X+WZAᵀ) > avg-cos(X+WZ) | Fig 8 difference (mean over heads) | heads with avg-cos(X+WZA_uᵀ) > avg-cos(X+WZAᵀ) | Fig 9 difference (mean over heads) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    layers = len(analyses[0]["smoothing_dense"])
+    for l in range(layers):
+        dense = [a["smoothing_dense"][l] for a in analyses]
+        uni = [a["smoothing_uniform"][l] for a in analyses]
+        heads = sum(len(d) for d in dense)
+        print(f"| {l} | {spread([a['attn_in_cosine'][l] for a in analyses])} | {sum(v > 0 for d in dense for v in d)} of {heads} "
+              f"| {spread([mean(d) for d in dense])} | {sum(v > 0 for d in uni for v in d)} of {heads} | {spread([mean(d) for d in uni])} |")
+
+    print("\n## Claim 3: the head's output on its sink queries (A_i,first ≥ 0.5), over a typical value write\n")
+    print("| heads | count | sink score | share of sink queries | ‖u‖ on sink queries | ‖u‖ on all queries | first value ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, test in (("sink heads (sink score > 0.3)", lambda s: s > 0.3), ("other heads", lambda s: s <= 0.3)):
+        rows = [(a["sink_score"][l][h], a["sink_query_share"][l][h], a["head_out_norm_sink"][l][h], a["head_out_norm"][l][h],
+                 a["first_value_ratio"][l][h]) for a in analyses for l in range(layers) for h in range(len(a["sink_score"][l]))
+                if test(a["sink_score"][l][h])]
+        if rows:
+            print(f"| {name} | {len(rows)} | " + " | ".join(spread([r[k] for r in rows]) for k in range(5)) + " |")
+
+    print("\n## Seed 004: head classes after the sink-event condition (most queries put ≥ 0.5 on one key)\n")
+    for a, run in zip(analyses, runs):
+        names = flat(a["head_class"])
+        counts = {n: names.count(n) for n in ("nop", "broadcast", "neither", "no-sink")}
+        print(f"- {os.path.basename(run)}: " + ", ".join(f"{n} {c}" for n, c in counts.items()) +
+              f"; largest sink-event share {max(flat(a['sink_event_share'])):.2f}")
+
+    interventions = [newest(os.path.join(r, "intervene")) for r in runs]
+    print("\n## Interventions (each alone; Δ against the unedited model)\n")
+    print("| intervention | Δ val loss | oversmoothing, last block (unedited → edited) | first-token mass |")
+    print("|---|---:|---:|---:|")
+    names = [row["intervention"] for row in interventions[0]["interventions"]]
+    for k, name in enumerate(names):
+        rows = [iv["interventions"][k] for iv in interventions]
+        label = name if all(row["intervention"] == name for row in rows) else f"{name} (head differs by run)"
+        print(f"| {label} | {spread([r['val_loss'] - iv['baseline']['val_loss'] for r, iv in zip(rows, interventions)], 4)} "
+              f"| {spread([iv['baseline']['oversmoothing_out'][-1] for iv in interventions])} → "
+              f"{spread([r['oversmoothing_out'][-1] for r in rows])} | {spread([r['first_mass'] for r in rows])} |")
+
+
+def grid(folder):
+    points = {}
+    for run in sorted(glob.glob(os.path.join(folder, "*", "analysis.jsonl"))):
+        d = os.path.dirname(run)
+        with open(os.path.join(d, "config.resolved.yaml")) as f:
+            c = yaml.safe_load(f)
+        with open(run) as f:
+            last = [json.loads(line) for line in f if line.strip()][-1]
+        if last["step"] != c["train"]["steps"]:
+            continue  # still training
+        with open(os.path.join(d, "metrics.jsonl")) as f:
+            evals = [m for m in (json.loads(line) for line in f if line.strip()) if "val_loss" in m]
+        key = (c["model"]["attention"]["mask"], c["optim"]["weight_decay"], c["model"]["d_model"])
+        points.setdefault(key, []).append((last, evals[-1]))
+    if not points:
+        raise SystemExit(f"paper_claims: no finished runs in {folder}")
+    costs = ["block_cost", "attn_cost", "cost_qk", "cost_ov", "nuc_qk", "nuc_ov"]
+    value = {
+        "block_cost": lambda r: mean(r["block_cost"]), "attn_cost": lambda r: mean(r["attn_cost"]),
+        "cost_qk": lambda r: mean(flat(r["cost_qk"])), "cost_ov": lambda r: mean(flat(r["cost_ov"])),
+        "nuc_qk": lambda r: mean(flat(r["nuc_qk"])), "nuc_ov": lambda r: mean(flat(r["nuc_ov"])),
+    }
+    print(f"{folder}: final analysis of each finished run; mean [min–max] over seeds\n")
+    print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | val loss needs / no attention | " + " | ".join(costs) + " |")
+    print("|---|---:|---:|---:|---|---:|---:|" + "---:|" * len(costs))
+    for (mask, wd, d), runs in sorted(points.items()):
+        mech = [flat(r["mechanism"])[0] for r, _ in runs]
+        out = [mean(flat(r["by_class"]["no_attention"]["out_norm"])) for r, _ in runs]
+        losses = f"{max(e['val_loss_needs_attn'] for _, e in runs):.1e} / {max(e['val_loss_no_attn'] for _, e in runs):.1e}"
+        cells = [spread([value[k](r) for r, _ in runs], 1) for k in costs]
+        print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {losses} | " + " | ".join(cells) + " |")
+    print("\nLog-log slope of the mean cost against d (least squares over the widths present):\n")
+    print("| mask | weight decay | widths | " + " | ".join(costs) + " |")
+    print("|---|---:|---|" + "---:|" * len(costs))
+    for mask, wd in sorted({(m, w) for m, w, _ in points}):
+        ds = sorted(d for m, w, d in points if (m, w) == (mask, wd))
+        if len(ds) < 2:
+            continue
+        cells = []
+        for k in costs:
+            xs = [math.log(d) for d in ds]
+            ys = [math.log(mean([value[k](r) for r, _ in points[(mask, wd, d)]])) for d in ds]
+            mx, my = mean(xs), mean(ys)
+            cells.append(f"{sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs):+.2f}")
+        print(f"| {mask} | {wd} | {', '.join(map(str, ds))} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in ("text", "grid"):
+        raise SystemExit(__doc__)
+    text(sys.argv[2:]) if sys.argv[1] == "text" else grid(sys.argv[2])
