@@ -53,7 +53,7 @@ def text(runs):
     print(f"runs: {', '.join(runs)} (step {analyses[0]['step']}); mean [min–max] over the runs\n")
 
     print("## Claim 1: cos(BOS, x_i) over the probe's tokens (quantiles min, 10%, 25%, median, 75%, 90%, max)\n")
-    print("| site | " + " | ".join(["min", "10%", "25%", "median", "75%", "90%", "max"]) + " | share of sites' tokens one-signed (10%–90%) |")
+    print("| site | " + " | ".join(["min", "10%", "25%", "median", "75%", "90%", "max"]) + " | runs whose 10% and 90% quantiles share a sign |")
     print("|---|" + "---:|" * 8)
     sites = len(analyses[0]["bos_alignment"])
     for s in range(sites):

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/weight_costs.h"
+#include "ops/attention.h"
 
 namespace sinklab::analysis {
 
@@ -32,19 +33,25 @@ double mean_pairwise_cosine(const Eigen::MatrixBase<M>& x, std::int64_t first) {
 
 // The mean pairwise cosines (rows after the first) of the attention input X, of X + W Z (each
 // token plus its own value write, z_j = v_j W_O^h), of X + W Z Aᵀ (plus the head's actual update)
-// and of X + W Z A_uᵀ (plus the update of uniform causal attention, the mean of z_j over j ≤ i);
-// az = A z, the head's update, which the caller forms cheaply as (A V) W_O^h.
+// and of X + W Z A_uᵀ (plus the update of uniform attention over the keys query i sees: j ≤ i, from
+// query 1 on without key 0 under `no_first` or without i itself under `no_self`); az = A z, the
+// head's update, which the caller forms cheaply as (A V) W_O^h.
 struct SmoothingTerms {
   double x = 0, x_wz = 0, x_attn = 0, x_uniform = 0;
 };
 template <class X, class Z, class AZ>
 SmoothingTerms smoothing_terms(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<AZ>& az,
-                               std::int64_t first) {
+                               std::int64_t first, ops::KeyMask mask = ops::KeyMask::causal) {
   using Scalar = typename Z::Scalar;
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> uniform(z.rows(), z.cols());
-  for (Eigen::Index c = 0; c < z.cols(); ++c) {  // a running mean down each column
+  for (Eigen::Index c = 0; c < z.cols(); ++c) {  // a running mean down each column, less the hidden key
     double running = 0;
-    for (Eigen::Index i = 0; i < z.rows(); ++i) uniform(i, c) = static_cast<Scalar>((running += z(i, c)) / static_cast<double>(i + 1));
+    for (Eigen::Index i = 0; i < z.rows(); ++i) {
+      running += z(i, c);
+      const bool hides = i > 0 && mask != ops::KeyMask::causal;
+      const double hidden = !hides ? 0.0 : mask == ops::KeyMask::no_first ? z(0, c) : z(i, c);
+      uniform(i, c) = static_cast<Scalar>((running - hidden) / static_cast<double>(i + 1 - hides));
+    }
   }
   return {mean_pairwise_cosine(x, first), mean_pairwise_cosine(x + z, first), mean_pairwise_cosine(x + az, first),
           mean_pairwise_cosine(x + uniform, first)};

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "analysis/fields.h"
-#include "analysis/grid.h"
 #include "analysis/recorder.h"
 #include "data/dataset.h"
 #include "engine/error.h"
@@ -83,9 +83,10 @@ std::vector<Intervention> interventions(const InterveneOptions& o, const nn::Mod
 }
 
 // What an intervention changes: the validation losses, and on the probe the oversmoothing, the
-// heads' smoothing and the first-token mass.
+// heads' smoothing and the first-token mass. The probe metrics rebuild a head's write from its map,
+// values and W_O, which an ablation does not touch: ablated heads are left out of the means.
 json measure(const nn::Transformer& model, const std::vector<data::Batch>& val, const data::Batch& probe,
-             const analysis::AnalysisConfig& config) {
+             const analysis::AnalysisConfig& config, const std::vector<nn::AttentionEdit>& edits) {
   namespace keys = train::metric_keys;
   namespace fields = analysis::fields;
   const train::EvalLoss loss = train::evaluate(model, val);
@@ -93,7 +94,17 @@ json measure(const nn::Transformer& model, const std::vector<data::Batch>& val, 
   if (loss.needs_attention && loss.no_attention) m[keys::val_loss_needs_attn] = *loss.needs_attention, m[keys::val_loss_no_attn] = *loss.no_attention;
   const json r = analysis::analyze(model, probe, config);
   for (const analysis::Field* f : {&fields::oversmoothing_out, &fields::attn_in_cosine}) m[std::string(f->key)] = r.at(f->key);
-  for (const analysis::Field* f : {&fields::smoothing_dense, &fields::first_mass}) m[std::string(f->key)] = analysis::grid_mean(r.at(f->key));
+  for (const analysis::Field* f : {&fields::smoothing_dense, &fields::first_mass}) {
+    double sum = 0, n = 0;
+    const auto& grid = r.at(f->key);
+    for (std::size_t l = 0; l < grid.size(); ++l)
+      for (std::size_t h = 0; h < grid[l].size(); ++h) {
+        const auto& ablated = l < edits.size() ? edits[l].ablate_heads : std::vector<std::int64_t>{};
+        if (std::find(ablated.begin(), ablated.end(), static_cast<std::int64_t>(h)) != ablated.end()) continue;
+        sum += grid[l][h].get<double>(), n += 1;
+      }
+    m[std::string(f->key)] = n > 0 ? sum / n : 0.0;
+  }
   return m;
 }
 
@@ -130,13 +141,13 @@ void intervene(const InterveneOptions& o) {
   const auto val = train::validation_batches(run.config, data);
   const data::Batch probe = analysis::probe_batch(run.config.analysis, run.config.data, data, run.config.seed);
 
-  const json baseline = measure(*run.model, val, probe, run.config.analysis);
+  const json baseline = measure(*run.model, val, probe, run.config.analysis, {});
   json rows = json::array();
   for (const auto& i : list) {
     std::cout << fmt::format("intervention: {}\n", i.name) << std::flush;
     for (std::size_t l = 0; l < i.edits.size(); ++l) run.model->edit_attention(static_cast<std::int64_t>(l), i.edits[l]);
     json m{{"intervention", i.name}};
-    m.update(measure(*run.model, val, probe, run.config.analysis));
+    m.update(measure(*run.model, val, probe, run.config.analysis, i.edits));
     for (std::size_t l = 0; l < i.edits.size(); ++l) run.model->edit_attention(static_cast<std::int64_t>(l), {});
     rows.push_back(std::move(m));
   }

@@ -137,6 +137,11 @@ TEST_F(SyntheticCli, InterveneMeasuresEachEditAgainstTheUneditedModel) {
   EXPECT_NE(rows[0].at("val_loss").get<double>(), base.at("val_loss").get<double>());
   EXPECT_EQ(rows[1].at("intervention"), "zero first value");
   EXPECT_DOUBLE_EQ(rows[1].at("first_mass").get<double>(), base.at("first_mass").get<double>());
+  // The probe rebuilds a head's write from its map and values, which ablation leaves: the only
+  // head, ablated, is left out of the means (nothing left: 0).
+  EXPECT_EQ(rows[2].at("intervention"), "ablate head 0.0");
+  EXPECT_NE(base.at("smoothing_dense").get<double>(), 0.0);
+  EXPECT_EQ(rows[2].at("smoothing_dense").get<double>(), 0.0);
   EXPECT_NE(run_sinklab("intervene iv --ablate-head 0.5", dir.path()).output.find("--ablate-head 0.5: head 5 is not a head of the model (0..0)"),
             std::string::npos);
   EXPECT_NE(run_sinklab("intervene iv --uniform-head x", dir.path()).output.find("--uniform-head x: expected LAYER.HEAD"), std::string::npos);

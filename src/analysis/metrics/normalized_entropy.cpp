@@ -18,7 +18,7 @@ constexpr Field entropy_normalized{
            "rows with one key skipped): 1 for uniform attention over the keys a query sees, 0 for all of it on one key",
     .csv = "entropy_normalized",
     .chance = [](const ProbeShape&) { return 1.0; },
-    .plot = {"entropy_normalized", "Attention entropy over its largest possible value ln(i+1) (mean over heads)",
+    .plot = {"entropy_normalized", "Attention entropy over its largest possible value, ln of the keys a query sees (mean over heads)",
              "normalised entropy"}};
 
 class NormalizedEntropy : public Metric {

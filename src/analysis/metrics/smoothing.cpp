@@ -26,7 +26,8 @@ constexpr Field cos_x_attn{.key = "cos_x_attn",
 constexpr Field cos_x_uniform{.key = "cos_x_uniform",
                               .layout = Layout::per_head,
                               .unit = "cosine",
-                              .doc = "avg-cos(X + W Z A_uᵀ): each token plus the update of uniform causal attention, mean_{j≤i} z_j"};
+                              .doc = "avg-cos(X + W Z A_uᵀ): each token plus the update of uniform attention over the keys it sees, mean_{j≤i} z_j "
+                                     "(without the key a model.attention.mask hides)"};
 constexpr Field smoothing_uniform{
     .key = "smoothing_uniform",
     .layout = Layout::per_head,
@@ -68,7 +69,7 @@ class Smoothing : public Metric {
       for (std::int64_t h = 0; h < p.H; ++h) {
         const View a(p.probs(l) + (b * p.H + h) * p.N * p.N, p.N, p.N), v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
         const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = (a * v) * wo_h[l * p.H + h];
-        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first);
+        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first, p.model().attention.mask);
       }
     }
     for (std::int64_t l = 0; l < p.L; ++l)

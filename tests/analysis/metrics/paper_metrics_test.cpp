@@ -33,6 +33,16 @@ TEST(PaperMetrics, UniformAttentionHasItsClosedForms) {
   EXPECT_EQ(r.at("nop_count").get<int>(), 0);
 }
 
+TEST(PaperMetrics, UniformAttentionAddsNothingUniformWouldNotUnderAKeyMask) {
+  for (auto mask : {ops::KeyMask::no_first, ops::KeyMask::no_self}) {
+    TinyProbe s(0, mask);
+    s.make_attention_uniform();  // A is uniform over the keys each query sees, A_u must be too
+    const Json r = s.run("smoothing");
+    for (const auto& layer : r.at("smoothing_uniform"))
+      for (const auto& v : layer) EXPECT_NEAR(v.get<double>(), 0.0, 1e-6);
+  }
+}
+
 TEST(PaperMetrics, HeadOutputFollowsItsDefinition) {
   TinyProbe s(2);
   std::vector<std::int32_t> needs(3 * 12);
