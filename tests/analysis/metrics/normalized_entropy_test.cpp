@@ -14,7 +14,8 @@ using namespace analysis;
 TEST(NormalizedEntropy, IsOneOnUniformAttention) {
   TinyProbe s;
   s.make_attention_uniform();
-  for (const auto& layer : s.run("normalized entropy").at("entropy_normalized"))
+  const Json r = s.run("normalized entropy");  // kept: a range-for over a temporary's member dangles
+  for (const auto& layer : r.at("entropy_normalized"))
     for (const auto& v : layer) EXPECT_NEAR(v.get<double>(), 1.0, 1e-6);
 }
 
@@ -22,7 +23,8 @@ TEST(NormalizedEntropy, IsOneOnUniformAttentionUnderAKeyMask) {
   for (auto mask : {ops::KeyMask::no_first, ops::KeyMask::no_self}) {
     TinyProbe s(0, mask);
     s.make_attention_uniform();  // uniform over the i keys each later query sees
-    for (const auto& layer : s.run("normalized entropy").at("entropy_normalized"))
+    const Json r = s.run("normalized entropy");  // kept: a range-for over a temporary's member dangles
+  for (const auto& layer : r.at("entropy_normalized"))
       for (const auto& v : layer) EXPECT_NEAR(v.get<double>(), 1.0, 1e-6);
   }
 }
