@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ops/attention.h"
+
 namespace sinklab::analysis {
 
 enum class Layout {
@@ -26,9 +28,11 @@ enum class Layout {
 // The quantiles a per_site_quantiles field records: min, 10%, 25%, median, 75%, 90%, max.
 inline constexpr std::array<double, 7> quantile_levels{0, 0.1, 0.25, 0.5, 0.75, 0.9, 1};
 
-// What a probe looks like to a chance level: N positions, the first token at `first`.
+// What a probe looks like to a chance level: N positions, the first token at `first`, and the
+// keys each query may see (model.attention.mask).
 struct ProbeShape {
   std::int64_t positions = 0, first = 0;
+  ops::KeyMask mask = ops::KeyMask::causal;
 };
 
 struct PlotSpec {
@@ -46,14 +50,24 @@ struct Field {
   // list, one column <csv>_<eps> per threshold of a per-eps list.
   std::string_view csv = "";
   // What the field measures when every query spreads its attention uniformly over the keys it
-  // can see (causal attention), or nullptr where no such level exists.
+  // can see (under the probe's key mask), or nullptr where no such level exists.
   double (*chance)(const ProbeShape& probe) = nullptr;
   // The same for a per-ε field, at threshold eps.
   double (*chance_at)(const ProbeShape& probe, double eps) = nullptr;
   PlotSpec plot = {};           // compare draws the csv summary over training when plot.file is set
   std::string_view summary = "";  // compare's summary table shows its final value under this title
-  std::string_view labels = "";   // head_labels: the names it takes, space-separated (csv: a count each)
+  std::string_view labels = "";   // head_labels, text: the names it takes, space-separated (csv: a count each)
   bool nullable = false;          // an entry may be null: nothing in the probe qualified (no csv column, no plot)
 };
+
+// Whether `name` is one of a field's space-separated labels.
+constexpr bool has_label(const Field& f, std::string_view name) {
+  for (std::string_view rest = f.labels; !rest.empty();) {
+    const auto end = rest.find(' ');
+    if (rest.substr(0, end) == name) return true;
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+  return false;
+}
 
 }  // namespace sinklab::analysis

@@ -26,6 +26,11 @@ inline constexpr Field first_position{.key = "first_position",
                                       .layout = Layout::count,
                                       .unit = "position",
                                       .doc = "the first token's position in the maps (= the number of registers)"};
+inline constexpr Field key_mask{.key = "key_mask",
+                                .layout = Layout::text,
+                                .unit = "",
+                                .doc = "model.attention.mask, the keys every query sees (the chance levels depend on it)",
+                                .labels = "causal no_first no_self"};
 inline constexpr Field eps{.key = "eps", .layout = Layout::per_eps, .unit = "", .doc = "the thresholds ε of the rates (analysis.eps)"};
 inline constexpr Field sink_rate{
     .key = "sink_rate",
@@ -80,7 +85,7 @@ inline constexpr Field first_mass{
     .unit = "attention",
     .doc = "mean_{i>first} A_{i,first}, probe mean",
     .csv = "first_mass",
-    .chance = chance::later_query_mean,
+    .chance = chance::first_mass,
     .plot = {"first_token_mass", "First-token mass: mean attention of later queries to the first token (mean over heads)",
              "attention to the first token"},
     .summary = "first-token mass"};
@@ -90,7 +95,7 @@ inline constexpr Field diag_score{
     .unit = "attention",
     .doc = "D = mean_{i>first} A_ii, probe mean",
     .csv = "diag_score",
-    .chance = chance::later_query_mean,
+    .chance = chance::diag_score,
     .plot = {"diagonal_score", "Diagonal score: mean attention of each token to itself (mean over heads)", "attention to self"},
     .summary = "diagonal score"};
 inline constexpr Field switch_count{.key = "switch_count",

@@ -20,20 +20,20 @@ Matrix head_out(const Tensor& wo, std::int64_t h, std::int64_t D) {
   return m;
 }
 
-Matrix head_values(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) {
-  Matrix v(p.N, p.D);
-  const float* pv = p.values(l);
+namespace {
+
+// Head h of sequence b in a (B, H, N, D) capture.
+Matrix head_rows(const ProbePass& p, const float* capture, std::int64_t h, std::int64_t b) {
+  Matrix m(p.N, p.D);
   for (std::int64_t j = 0; j < p.N; ++j)
-    for (std::int64_t d = 0; d < p.D; ++d) v(j, d) = pv[((b * p.H + h) * p.N + j) * p.D + d];
-  return v;
+    for (std::int64_t d = 0; d < p.D; ++d) m(j, d) = capture[((b * p.H + h) * p.N + j) * p.D + d];
+  return m;
 }
 
-Matrix head_map(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) {
-  Matrix a(p.N, p.N);
-  const float* pa = p.probs(l);
-  for (std::int64_t i = 0; i < p.N; ++i)
-    for (std::int64_t j = 0; j < p.N; ++j) a(i, j) = pa[((b * p.H + h) * p.N + i) * p.N + j];
-  return a;
-}
+}  // namespace
+
+Matrix head_values(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.values(l), h, b); }
+
+Matrix head_mixed(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.mixed(l), h, b); }
 
 }  // namespace sinklab::analysis

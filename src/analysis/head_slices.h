@@ -12,7 +12,7 @@ Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t d_head);
 Matrix head_out(const Tensor& wo, std::int64_t h, std::int64_t d_head);
 // Sequence b's values of head h in layer l: (N, d_head).
 Matrix head_values(const ProbePass& pass, std::int64_t layer, std::int64_t h, std::int64_t b);
-// Sequence b's attention map of head h in layer l: (N, N).
-Matrix head_map(const ProbePass& pass, std::int64_t layer, std::int64_t h, std::int64_t b);
+// Sequence b's mixed values Σ_j A_ij v_j of head h in layer l, before any gate: (N, d_head).
+Matrix head_mixed(const ProbePass& pass, std::int64_t layer, std::int64_t h, std::int64_t b);
 
 }  // namespace sinklab::analysis

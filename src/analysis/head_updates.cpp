@@ -12,8 +12,7 @@ std::vector<double> row_norms(const Matrix& y, const Matrix& gram) {
   return out;
 }
 
-std::vector<double> update_norms(const Matrix& a, const Matrix& v, const Matrix& gram, const Matrix* gate) {
-  Matrix mixed = a * v;  // (N, d_head)
+std::vector<double> update_norms(Matrix mixed, const Matrix& gram, const Matrix* gate) {
   if (gate != nullptr) {
     if (gate->cols() == 1)
       mixed = gate->col(0).asDiagonal() * mixed;

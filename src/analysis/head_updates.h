@@ -10,10 +10,10 @@
 
 namespace sinklab::analysis {
 
-// ‖u_i‖ for every query i: a (N, N) map, v (N, d_head) values, gram = W_O^h W_O^hᵀ (d_head ×
-// d_head, so ‖y W_O^h‖² = y gram yᵀ without forming the d_model-wide update), gate (N, d_head) or
-// (N, 1) per-query output gates, or null when ungated.
-std::vector<double> update_norms(const Matrix& a, const Matrix& v, const Matrix& gram, const Matrix* gate);
+// ‖u_i‖ for every query i: mixed = A V (N, d_head), the head's mixed values, gram = W_O^h W_O^hᵀ
+// (d_head × d_head, so ‖y W_O^h‖² = y gram yᵀ without forming the d_model-wide update), gate
+// (N, d_head) or (N, 1) per-query output gates, or null when ungated.
+std::vector<double> update_norms(Matrix mixed, const Matrix& gram, const Matrix* gate);
 // ‖y_i W_O^h‖ for every row of y (N, d_head), through the same Gram matrix.
 std::vector<double> row_norms(const Matrix& y, const Matrix& gram);
 

@@ -45,6 +45,8 @@ const float* ProbePass::probs(std::int64_t layer) const { return captures_.tenso
 
 const float* ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.v").data<float>(); }
 
+const float* ProbePass::mixed(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.mixed").data<float>(); }
+
 const Tensor* ProbePass::gate(std::int64_t layer) const {
   const auto it = captures_.tensors.find(block(layer) + ".attn.gate");
   return it == captures_.tensors.end() ? nullptr : &it->second;

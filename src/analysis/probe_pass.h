@@ -22,10 +22,11 @@ class ProbePass {
   // Layers, heads, head width, model width, registers, probe sequences, tokens and positions
   // (registers + tokens) per sequence, and the first token's position (= registers).
   std::int64_t L, H, D, C, R, B, T, N, first;
-  ProbeShape shape() const { return {N, first}; }
+  ProbeShape shape() const { return {N, first, model().attention.mask}; }
 
   const float* probs(std::int64_t layer) const;   // (B, H, N, N)
   const float* values(std::int64_t layer) const;  // (B, H, N, D)
+  const float* mixed(std::int64_t layer) const;   // (B, H, N, D): Σ_j A_ij v_j per head, before any gate
   const Tensor* gate(std::int64_t layer) const;   // (B, N, H*D) or (B, N, H); null when ungated
   const Tensor& resid_pre(std::int64_t layer) const;   // (B, N, C)
   const Tensor& attn_in(std::int64_t layer) const;     // (B, N, C): the attention's input, resid_pre after the norm

@@ -7,6 +7,7 @@
 
 #include "analysis/fields.h"
 #include "analysis/grid.h"
+#include "engine/error.h"
 
 namespace sinklab::analysis {
 
@@ -98,19 +99,32 @@ std::string headline(const Json& r) {
                      r.at(fields::switch_count.key).get<int>());
 }
 
+std::optional<ProbeShape> recorded_probe(const Json& record, ops::KeyMask mask_if_unrecorded) {
+  const Json *n = find(record, fields::probe_positions), *at = find(record, fields::first_position), *mask = find(record, fields::key_mask);
+  if (n == nullptr || at == nullptr) return std::nullopt;
+  ProbeShape probe{n->get<std::int64_t>(), at->get<std::int64_t>(), mask_if_unrecorded};
+  if (mask != nullptr) {
+    const auto named = mask->is_string() ? chance::mask_named(mask->get<std::string>()) : std::nullopt;
+    if (!named) fail("analysis record: '{}' is {}, not one of: {}", fields::key_mask.key, mask->dump(), fields::key_mask.labels);
+    probe.mask = *named;
+  }
+  return probe;
+}
+
 std::string emergence_table(const Json& first, const Json& last) {
   const auto eps = last.at(fields::eps.key).get<std::vector<double>>();
   const std::size_t strict = static_cast<std::size_t>(std::max_element(eps.begin(), eps.end()) - eps.begin());
   // Records written before the probe's shape was recorded have no uniform column.
-  const Json *n = find(last, fields::probe_positions), *at = find(last, fields::first_position);
-  const ProbeShape probe{n ? n->get<std::int64_t>() : 0, at ? at->get<std::int64_t>() : 0};
+  const auto shape = recorded_probe(last);
+  const ProbeShape probe = shape.value_or(ProbeShape{});
   const auto step = [](const Json& r) { return r.at(fields::step.key).get<std::int64_t>(); };
-  std::string out = fmt::format("emergence, step {} to {} (probe: {} positions; uniform: every query spreads its attention evenly)\n",
-                                step(first), step(last), probe.positions);
+  const std::string masked = probe.mask == ops::KeyMask::causal ? "" : fmt::format(" over the keys it sees under {}", chance::mask_name(probe.mask));
+  std::string out = fmt::format("emergence, step {} to {} (probe: {} positions; uniform: every query spreads its attention evenly{})\n",
+                                step(first), step(last), probe.positions, masked);
   out += fmt::format("  {:<28} {:>9} {:>9} {:>9}\n", "", fmt::format("step {}", step(first)), fmt::format("step {}", step(last)),
                      "uniform");
   auto row = [&](const std::string& name, double a, double b, double uniform) {
-    out += fmt::format("  {:<28} {:>9.3f} {:>9.3f} {:>9}\n", name, a, b, n && at ? fmt::format("{:.3f}", uniform) : "—");
+    out += fmt::format("  {:<28} {:>9.3f} {:>9.3f} {:>9}\n", name, a, b, shape ? fmt::format("{:.3f}", uniform) : "—");
   };
   const auto rate = [&](const Json& r) { return r.at(fields::sink_rate.key)[strict].get<double>(); };
   row(fmt::format("sink rate (ε = {})", eps[strict]), rate(first), rate(last), chance::sink_rate(probe, eps[strict]));
@@ -119,7 +133,7 @@ std::string emergence_table(const Json& first, const Json& last) {
     row(fmt::format("  layer {}", l), first.at(fields::sink_rate_layer.key)[strict][l].get<double>(), layers[l].get<double>(),
         chance::sink_rate(probe, eps[strict]));
   row("first-token mass", grid_mean(first.at(fields::first_mass.key)), grid_mean(last.at(fields::first_mass.key)),
-      chance::later_query_mean(probe));
+      chance::first_mass(probe));
   row("max head sink score", first.at(fields::sink_score_max.key).get<double>(), last.at(fields::sink_score_max.key).get<double>(),
       chance::sink_score(probe));
   row("median head sink score", first.at(fields::sink_score_median.key).get<double>(),

@@ -3,6 +3,7 @@
 // record; analysis.csv's columns, docs/metrics.md's field list and compare's plots and summary
 // columns all come from the fields the metrics declare.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,10 @@ std::vector<std::pair<std::string, double>> csv_columns(const Json& record);
 // The line a person watching training sees: "sink rate 0.1:0.000 0.3:0.000 | max sink score 0.076 |
 // 0 switch heads".
 std::string headline(const Json& record);
+
+// The probe shape a record was analysed at, or nullopt for records from before it was recorded;
+// records from before the key mask was recorded read as `mask_if_unrecorded`.
+std::optional<ProbeShape> recorded_probe(const Json& record, ops::KeyMask mask_if_unrecorded = ops::KeyMask::causal);
 
 // How the headline sink statistics moved between two records (the first and last analyses of a
 // run), each beside its value under uniform attention at the probe's length.

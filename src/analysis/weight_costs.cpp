@@ -27,11 +27,12 @@ ProductCost product_cost(const Matrix& a, const Matrix& b) {
   return c;
 }
 
-double stable_rank(const Matrix& m, const Matrix& w) {
-  const Matrix rw = thin_r(m) * w;  // U = Q (R W): same singular values
-  const Matrix gram = rw * rw.transpose();
-  const double top = Eigen::SelfAdjointEigenSolver<Matrix>(gram, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
-  return top > 0 ? gram.trace() / top : 0;
+double stable_rank(const Matrix& m, const Matrix& gram) {
+  // U = Q (R W), so U U^T has the nonzero spectrum of R W W^T R^T.
+  const Matrix r = thin_r(m);
+  const Matrix small = r * gram * r.transpose();
+  const double top = Eigen::SelfAdjointEigenSolver<Matrix>(small, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+  return top > 0 ? small.trace() / top : 0;
 }
 
 }  // namespace sinklab::analysis

@@ -21,7 +21,8 @@ struct ProductCost {
 // For the product A B^T with A, B of shape (d_model, d_head).
 ProductCost product_cost(const Matrix& a, const Matrix& b);
 
-// Stable rank ||U||_F^2 / sigma_1(U)^2 of U = M W with M (n, k), W (k, m), through QR of M.
-double stable_rank(const Matrix& m, const Matrix& w);
+// Stable rank ||U||_F^2 / sigma_1(U)^2 of U = M W with M (n, k), W (k, m), given gram = W W^T
+// (k, k, shared by every M of one W), through QR of M.
+double stable_rank(const Matrix& m, const Matrix& gram);
 
 }  // namespace sinklab::analysis

@@ -103,6 +103,7 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
     const Tensor v = heads.packed.defined() ? ops::permute(ops::reshape(ops::slice(heads.packed, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3})
                                             : heads.v;
     captures->tensors[capture_name + ".v"] = ops::contiguous(v).detach();
+    captures->tensors[capture_name + ".mixed"] = ops::contiguous(result.out).detach();
   }
   Tensor y = ops::permute(result.out, {0, 2, 1, 3});  // (B, T, H, D)
   if (wg) {

@@ -11,7 +11,8 @@ namespace sinklab::nn {
 struct Captures {
   bool attention = false;  // "blocks.<l>.attn.probs": (B, H, T, T)
   bool residual = false;   // "blocks.<l>.resid_pre", ".attn_in" (after norm1) and ".resid_post": (B, T, d_model)
-  bool values = false;     // "blocks.<l>.attn.v": (B, H, T, d_head), after any qk/rope processing of q, k
+  bool values = false;     // "blocks.<l>.attn.v": (B, H, T, d_head), after any qk/rope processing of q, k,
+                           // and ".attn.mixed": (B, H, T, d_head), each head's Σ_j A_ij v_j before any gate
   std::map<std::string, Tensor> tensors;
 };
 

@@ -10,7 +10,6 @@
 #include "analysis/fields.h"
 #include "analysis/registry.h"
 #include "engine/error.h"
-#include "io/yaml_file.h"
 #include "report/field_summary.h"
 #include "train/run_folder.h"
 
@@ -20,25 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using analysis::Field;
-
-// A run's resolved config as dotted key -> value text.
-std::map<std::string, std::string> flat_config(const fs::path& run_dir) {
-  std::map<std::string, std::string> out;
-  const auto walk = [&](auto&& self, const YAML::Node& node, const std::string& prefix) -> void {
-    for (const auto& kv : node) {
-      const std::string key = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
-      if (kv.second.IsMap()) {
-        self(self, kv.second, key);
-      } else {
-        YAML::Emitter e;
-        e << YAML::Flow << kv.second;
-        out[key] = e.c_str();
-      }
-    }
-  };
-  walk(walk, io::read_yaml_file(run_dir / train::run_marker, "config file"), "");
-  return out;
-}
 
 // Keys that change how a run is kept or shown, not what it learns: runs differing only in them
 // (an ablation resumed with another --jobs has other thread counts) are seeds of one curve.

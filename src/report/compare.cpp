@@ -20,6 +20,7 @@
 #include "report/query_classes.h"
 #include "report/runs.h"
 #include "report/table.h"
+#include "train/run_folder.h"
 
 namespace sinklab::report {
 namespace {
@@ -30,6 +31,9 @@ using json = nlohmann::json;
 using analysis::Field;
 using analysis::Layout;
 using Value = std::function<std::optional<double>(const json& record)>;
+
+// The config key of the key mask (declared in nn/model_config.cpp), for runs whose records predate key_mask.
+constexpr const char* mask_key = "model.attention.mask";
 
 // A field's summary in a record (report/field_summary.h), at `eps` for per-ε fields.
 Value summary_of(const Field& f, double eps = 0) {
@@ -120,10 +124,20 @@ std::optional<analysis::ProbeShape> shared_probe(const Collection& runs) {
   for (const auto& v : runs.variants)
     for (const auto& run : v.runs) {
       const json& r = run.analysis.front();
-      const json *n = analysis::find(r, fields::probe_positions), *first = analysis::find(r, fields::first_position);
-      if (n == nullptr || first == nullptr) return std::nullopt;
-      const analysis::ProbeShape s{n->get<std::int64_t>(), first->get<std::int64_t>()};
-      if (shape && (shape->positions != s.positions || shape->first != s.first)) return std::nullopt;
+      // Records from before the key mask was recorded take it from the run's config.
+      ops::KeyMask mask = ops::KeyMask::causal;
+      if (analysis::find(r, fields::key_mask) == nullptr) {
+        const auto config = flat_config(run.dir);
+        const auto it = config.find(mask_key);
+        if (it != config.end()) {
+          const auto named = analysis::chance::mask_named(it->second);
+          if (!named) fail("{}: {} is '{}', not one of: {}", (run.dir / train::run_marker).string(), mask_key, it->second, fields::key_mask.labels);
+          mask = *named;
+        }
+      }
+      const auto s = analysis::recorded_probe(r, mask);
+      if (!s) return std::nullopt;
+      if (shape && (shape->positions != s->positions || shape->first != s->first || shape->mask != s->mask)) return std::nullopt;
       shape = s;
     }
   return shape;

@@ -9,6 +9,7 @@
 #include "analysis/fields.h"
 #include "analysis/registry.h"
 #include "io/records.h"
+#include "io/yaml_file.h"
 #include "train/ablation.h"
 #include "train/metrics.h"
 #include "train/run_folder.h"
@@ -52,11 +53,11 @@ void check_field(const json& v, const analysis::Field& f, Dims& dims, const Wher
   };
   auto leaf = [&](const json& x) {
     if (f.nullable && x.is_null()) return;
-    const bool ok = f.layout == Layout::head_labels ? x.is_string()
+    const bool ok = f.layout == Layout::head_labels ? x.is_string() && analysis::has_label(f, x.get<std::string>())
                     : f.layout == Layout::count     ? x.is_number() && x.get<double>() >= 0 && std::floor(x.get<double>()) == x.get<double>()
                                                     : x.is_number();
     if (!ok)
-      bad_record(at, f.key, f.layout == Layout::head_labels ? "must hold names" : f.layout == Layout::count ? "must be a whole number >= 0" : "must hold numbers");
+      bad_record(at, f.key, f.layout == Layout::head_labels ? fmt::format("must hold names among: {}", f.labels) : f.layout == Layout::count ? "must be a whole number >= 0" : "must hold numbers");
   };
   // Walks the nested lists of a layout, outermost axis first.
   using Axis = std::pair<std::size_t*, const char*>;
@@ -72,6 +73,8 @@ void check_field(const json& v, const analysis::Field& f, Dims& dims, const Wher
     case Layout::count: leaf(v); break;
     case Layout::text:
       if (!v.is_string()) bad_record(at, f.key, "must be text");
+      if (!f.labels.empty() && !analysis::has_label(f, v.get<std::string>()))
+        bad_record(at, f.key, fmt::format("is '{}', not one of: {}", v.get<std::string>(), f.labels));
       break;
     case Layout::per_eps: nested({eps}); break;
     case Layout::per_layer: nested({layers}); break;
@@ -110,6 +113,24 @@ void check_metrics_record(const json& m, const Where& at) {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> flat_config(const fs::path& run_dir) {
+  std::map<std::string, std::string> out;
+  const auto walk = [&](auto&& self, const YAML::Node& node, const std::string& prefix) -> void {
+    for (const auto& kv : node) {
+      const std::string key = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+      if (kv.second.IsMap()) {
+        self(self, kv.second, key);
+      } else {
+        YAML::Emitter e;
+        e << YAML::Flow << kv.second;
+        out[key] = e.c_str();
+      }
+    }
+  };
+  walk(walk, io::read_yaml_file(run_dir / train::run_marker, "config file"), "");
+  return out;
+}
 
 Collection collect_runs(const std::vector<fs::path>& inputs) {
   Collection c;

@@ -3,6 +3,7 @@
 // named <variant>-s<seed> are seeds of one variant). Runs without analysis are reported and skipped.
 // Every record is checked against the layouts the analysis fields declare before it is used.
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct Collection {
 };
 
 Collection collect_runs(const std::vector<std::filesystem::path>& inputs);
+
+// A run's resolved config as dotted key -> value text.
+std::map<std::string, std::string> flat_config(const std::filesystem::path& run_dir);
 
 
 }  // namespace sinklab::report

@@ -22,27 +22,27 @@ TEST(HeadUpdates, ASinkOnAZeroValueWritesNothing) {
   Matrix v = Matrix::Random(n, 3);
   v.row(0).setZero();  // whose value is zero: the hard switch
   const Matrix wo = Matrix::Random(3, 5);
-  for (double u : update_norms(a, v, wo * wo.transpose(), nullptr)) EXPECT_EQ(u, 0.0);
+  for (double u : update_norms(a * v, wo * wo.transpose(), nullptr)) EXPECT_EQ(u, 0.0);
 }
 
 TEST(HeadUpdates, TheDiagonalWritesEachTokensOwnValue) {
   const Eigen::Index n = 5;
   const Matrix v = Matrix::Random(n, 3), wo = Matrix::Random(3, 4);
   const Matrix gram = wo * wo.transpose();
-  const auto u = update_norms(Matrix::Identity(n, n), v, gram, nullptr);
+  const auto u = update_norms(v, gram, nullptr);
   const auto w = row_norms(v, gram);
   for (Eigen::Index i = 0; i < n; ++i) {
     EXPECT_NEAR(u[i], (v.row(i) * wo).norm(), 1e-12);
     EXPECT_NEAR(w[i], u[i], 1e-12);
   }
   const Matrix half = Matrix::Constant(n, 1, 0.5);  // a per-head gate halves the update
-  const auto g = update_norms(Matrix::Identity(n, n), v, gram, &half);
+  const auto g = update_norms(v, gram, &half);
   for (Eigen::Index i = 0; i < n; ++i) EXPECT_NEAR(g[i], 0.5 * u[i], 1e-12);
   Matrix mask = Matrix::Ones(n, 3);
   mask.col(1).setZero();  // an elementwise gate closes one value channel
   Matrix v_closed = v;
   v_closed.col(1).setZero();
-  const auto e = update_norms(Matrix::Identity(n, n), v, gram, &mask);
+  const auto e = update_norms(v, gram, &mask);
   for (Eigen::Index i = 0; i < n; ++i) EXPECT_NEAR(e[i], (v_closed.row(i) * wo).norm(), 1e-12);
 }
 

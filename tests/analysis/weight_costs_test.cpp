@@ -33,11 +33,11 @@ TEST(WeightCosts, RandomFactorsMatchTheFullProduct) {
 
 TEST(WeightCosts, StableRank) {
   const Matrix col = Matrix::Random(9, 1), row = Matrix::Random(1, 6);
-  EXPECT_NEAR(stable_rank(col, row), 1.0, 1e-10);  // rank one
-  EXPECT_NEAR(stable_rank(Matrix::Identity(5, 5), Matrix::Identity(5, 5) * 2), 5.0, 1e-10);
+  EXPECT_NEAR(stable_rank(col, row * row.transpose()), 1.0, 1e-10);  // rank one
+  EXPECT_NEAR(stable_rank(Matrix::Identity(5, 5), Matrix::Identity(5, 5) * 4), 5.0, 1e-10);
   const Matrix m = Matrix::Random(10, 4), w = Matrix::Random(4, 7);
   const auto sv = Eigen::JacobiSVD<Matrix>(m * w).singularValues();
-  EXPECT_NEAR(stable_rank(m, w), sv.squaredNorm() / (sv(0) * sv(0)), 1e-10);
+  EXPECT_NEAR(stable_rank(m, w * w.transpose()), sv.squaredNorm() / (sv(0) * sv(0)), 1e-10);
 }
 
 }  // namespace

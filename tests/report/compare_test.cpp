@@ -7,8 +7,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "analysis/chance.h"
 #include "analysis/fields.h"
 #include "analysis/grid.h"
+#include "analysis/registry.h"
 #include "engine/error.h"
 #include "io/records.h"
 #include "report/runs.h"
@@ -112,6 +114,43 @@ TEST_F(Compare, WritesEveryPlotWithItsDataAndTheReport) {
   EXPECT_FALSE(fs::exists(r.out / "query_classes.json"));
 }
 
+TEST_F(Compare, ChanceLevelsFollowTheKeyMask) {
+  const fs::path abl = ablation("masked", "  - name: no_self\n    overrides: {model.attention.mask: no_self}\n", "[0]");
+  const fs::path run = abl / "no_self-s0";
+  const auto recorded = records(run);
+  const auto probe = analysis::recorded_probe(recorded.front());
+  ASSERT_TRUE(probe.has_value());
+  EXPECT_EQ(probe->mask, ops::KeyMask::no_self);
+  auto reference = [](const fs::path& gp, double level) {
+    return read_file(gp).find(fmt::format("{} with lines dt 2", level)) != std::string::npos;
+  };
+  auto check = [&](const fs::path& out) {
+    report::CompareOptions o;
+    o.inputs = {abl};
+    o.out = out;
+    report::compare(o);
+    // The diagonal is hidden: uniform attention puts nothing there, and 1/i (not 1/(i+1)) on the first token.
+    EXPECT_TRUE(reference(out / "diagonal_score.gp", 0.0)) << read_file(out / "diagonal_score.gp");
+    EXPECT_TRUE(reference(out / "first_token_mass.gp", analysis::chance::first_mass(*probe)));
+    EXPECT_FALSE(reference(out / "first_token_mass.gp", analysis::chance::first_mass({probe->positions, probe->first})));
+  };
+  check(dir / "cmp-recorded");
+  // Records from before the key mask was recorded: compare takes it from the run's config.
+  std::string old;
+  for (auto r : recorded) {
+    r.erase(std::string(fields::key_mask.key));
+    old += r.dump() + "\n";
+  }
+  write_file(run / "analysis.jsonl", old);
+  check(dir / "cmp-config");
+  // Runs under different masks share no chance level.
+  const fs::path mixed = ablation("mixed", "  - name: causal\n  - name: no_self\n    overrides: {model.attention.mask: no_self}\n", "[0]");
+  report::CompareOptions o;
+  o.inputs = {mixed};
+  const auto r = report::compare(o);
+  EXPECT_EQ(read_file(r.out / "diagonal_score.gp").find("with lines dt 2"), std::string::npos);
+}
+
 TEST_F(Compare, SyntheticRunsGetTheQueryClassTable) {
   write_file(dir / "switch.yaml", "extends: " + std::string(SINKLAB_SOURCE_DIR) + "/configs/synthetic/switch.yaml\n");
   write_file(dir / "sw.yaml", "base: switch.yaml\noverrides:\n  train.steps: 30\n  train.threads: 1\n  train.batch_size: 8\n"
@@ -205,6 +244,25 @@ TEST_F(Compare, DeeplyNestedRecordIsAnErrorNamingItsLine) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("metrics.jsonl:3: JSON nested more than 64 levels deep"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Compare, UnknownKeyMaskOrHeadClassIsAnErrorNamingItsLine) {
+  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name one --set train.steps=2").code, 0);
+  const fs::path file = dir / "runs" / "one" / "analysis.jsonl";
+  const auto good = records(dir / "runs" / "one");
+  for (const auto& [pointer, bad, message] :
+       {std::tuple{"/key_mask", "no_second", "'key_mask' is 'no_second', not one of: causal no_first no_self"},
+        std::tuple{"/head_class/0/0", "sinky", "'head_class' must hold names among: nop broadcast neither no-sink"}}) {
+    json r = good.back();
+    r[json::json_pointer(pointer)] = bad;
+    write_file(file, good.front().dump() + "\n" + r.dump() + "\n");
+    try {
+      report::collect_runs({dir / "runs" / "one"});
+      FAIL() << pointer;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("analysis.jsonl:2: " + std::string(message)), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -58,7 +58,7 @@ class AttentionMaps : public Metric {
  public:
   std::string_view name() const override { return "attention maps"; }
   std::vector<const Field*> fields() const override {
-    return {&probe_positions, &first_position, &eps, &sink_rate,       &sink_rate_layer, &sink_rate_head, &sink_score, &sink_score_max,
+    return {&probe_positions, &first_position, &key_mask, &eps, &sink_rate,       &sink_rate_layer, &sink_rate_head, &sink_score, &sink_score_max,
             &sink_score_median, &sink_score_p90, &first_mass, &register_mass, &sink_logit_mass, &row_mass,
             &diag_score, &diag_rate,       &switch_heads,    &switch_count,   &entropy};
   }
@@ -100,6 +100,7 @@ class AttentionMaps : public Metric {
     }
     record.set(probe_positions, p.N);
     record.set(first_position, p.first);
+    record.set(key_mask, std::string(chance::mask_name(p.model().attention.mask)));
     record.set(eps, e);
     record.set(sink_rate, rate);
     record.set(sink_rate_layer, rate_layer);

@@ -43,21 +43,22 @@ class HeadClasses : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     Grid srank = grid(p.L, p.H), events = grid(p.L, p.H);
-    for (std::int64_t l = 0; l < p.L; ++l) {
-      const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
-      for (std::int64_t h = 0; h < p.H; ++h) {
-        const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C)
-        const std::int64_t s = dominant_key(p.mean_map(l, h).data(), p.N, p.first);
-        for (std::int64_t b = 0; b < p.B; ++b) {
-          const Matrix a = head_map(p, l, h, b);
-          srank[l][h] += stable_rank(a * head_values(p, l, h, b), wo_h);
-          double hits = 0;
-          for (std::int64_t i = p.first; i < p.N; ++i) hits += a(i, s) >= event_mass;
-          events[l][h] += hits / static_cast<double>(p.N - p.first);
-        }
-        srank[l][h] /= static_cast<double>(p.B);
-        events[l][h] /= static_cast<double>(p.B);
+    // Heads are independent: one per thread (the probe pass is read-only).
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
+      const std::int64_t l = lh / p.H, h = lh % p.H;
+      const Matrix wo_h = head_out(p.param("blocks." + std::to_string(l) + ".attn.wo.weight"), h, p.D);  // (C, D)
+      const Matrix gram = wo_h.transpose() * wo_h;
+      const std::int64_t s = dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        srank[l][h] += stable_rank(head_mixed(p, l, h, b), gram);
+        const float* a = p.probs(l) + (b * p.H + h) * p.N * p.N;
+        double hits = 0;
+        for (std::int64_t i = p.first; i < p.N; ++i) hits += a[i * p.N + s] >= event_mass;
+        events[l][h] += hits / static_cast<double>(p.N - p.first);
       }
+      srank[l][h] /= static_cast<double>(p.B);
+      events[l][h] /= static_cast<double>(p.B);
     }
     const auto& ratio = record.get(value_norm_ratio);
     std::vector<std::vector<std::string>> classes(static_cast<std::size_t>(p.L), std::vector<std::string>(static_cast<std::size_t>(p.H)));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/chance.h"
 #include "analysis/grid.h"
 #include "analysis/head_slices.h"
 #include "analysis/head_updates.h"
@@ -29,7 +30,12 @@ constexpr Field sink_query_share{
     .layout = Layout::per_head,
     .unit = "fraction",
     .doc = "share of the probe's queries i > first with A_{i,first} ≥ 0.5 (sink queries)",
-    .chance = [](const ProbeShape& p) { return p.first == 0 && p.positions > 1 ? 1.0 / static_cast<double>(p.positions - 1) : 0.0; }};
+    .chance = [](const ProbeShape& p) {
+      if (p.positions <= p.first + 1) return 0.0;
+      double n = 0;
+      for (std::int64_t i = p.first + 1; i < p.positions; ++i) n += chance::uniform(p, i, p.first) >= sink_query_mass;
+      return n / static_cast<double>(p.positions - p.first - 1);
+    }};
 constexpr Field head_out_norm_sink{
     .key = "head_out_norm_sink",
     .layout = Layout::per_head,
@@ -88,10 +94,11 @@ class HeadOutput : public Metric {
       double sink_sum = 0, sink_n = 0;
       std::array<double, 2> class_sum{}, class_n{};
       for (std::int64_t b = 0; b < p.B; ++b) {
-        const Matrix a = head_map(p, l, h, b), v = head_values(p, l, h, b);
+        const Matrix v = head_values(p, l, h, b);
+        const float* a = p.probs(l) + (b * p.H + h) * p.N * p.N;  // row i, column j at a[i * N + j]
         const Tensor* g = p.gate(l);
         const Matrix gate = g != nullptr ? head_gate(*g, b, h, p.H) : Matrix();
-        const std::vector<double> u = update_norms(a, v, grams[lh], g != nullptr ? &gate : nullptr);
+        const std::vector<double> u = update_norms(head_mixed(p, l, h, b), grams[lh], g != nullptr ? &gate : nullptr);
         const std::vector<double> writes = row_norms(v, grams[lh]);
         double scale = 0;
         for (std::int64_t j = p.first + 1; j < p.N; ++j) scale += writes[j];
@@ -101,7 +108,7 @@ class HeadOutput : public Metric {
         for (std::int64_t i = p.first + 1; i < p.N; ++i) {
           const double r = u[i] / scale;
           sum += r;
-          if (a(i, p.first) >= sink_query_mass) sink_sum += r, sink_n += 1, n_sink += 1;
+          if (a[i * p.N + p.first] >= sink_query_mass) sink_sum += r, sink_n += 1, n_sink += 1;
           if (needs != nullptr) {
             const int k = needs[b * p.T + (i - p.R)] != 0;
             class_sum[k] += r, class_n[k] += 1;

@@ -4,6 +4,7 @@
 // attention over everything the query sees, 0 all of it on one key; rows with one key are skipped.
 #include <cmath>
 
+#include "analysis/chance.h"
 #include "analysis/grid.h"
 #include "analysis/metric.h"
 
@@ -28,9 +29,8 @@ class NormalizedEntropy : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     Grid out = grid(p.L, p.H);
-    const std::int64_t hidden = p.model().attention.mask == ops::KeyMask::causal ? 0 : 1;  // from query 1 on
     std::int64_t rows = 0;
-    for (std::int64_t i = p.first + 1; i < p.N; ++i) rows += i + 1 - hidden >= 2;
+    for (std::int64_t i = p.first + 1; i < p.N; ++i) rows += chance::keys(p.shape(), i) >= 2;
     if (rows == 0) return record.set(entropy_normalized, out);
     for (std::int64_t l = 0; l < p.L; ++l)
       for (std::int64_t h = 0; h < p.H; ++h) {
@@ -38,7 +38,7 @@ class NormalizedEntropy : public Metric {
           const float* a = p.probs(l) + ((b * p.H + h) * p.N) * p.N;
           double sum = 0;
           for (std::int64_t i = p.first + 1; i < p.N; ++i) {
-            const std::int64_t keys = i + 1 - hidden;
+            const std::int64_t keys = chance::keys(p.shape(), i);
             if (keys < 2) continue;
             double entropy = 0;
             for (std::int64_t j = 0; j <= i; ++j)

@@ -67,8 +67,8 @@ class Smoothing : public Metric {
       const std::int64_t l = lb / p.B, b = lb % p.B;
       const View x(p.attn_in(l).data<float>() + b * p.N * p.C, p.N, p.C);
       for (std::int64_t h = 0; h < p.H; ++h) {
-        const View a(p.probs(l) + (b * p.H + h) * p.N * p.N, p.N, p.N), v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
-        const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = (a * v) * wo_h[l * p.H + h];
+        const View v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D), mixed(p.mixed(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
+        const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = mixed * wo_h[l * p.H + h];
         terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first, p.model().attention.mask);
       }
     }

@@ -1,11 +1,12 @@
 // Nop vs broadcast, part one ("A Unifying View of Attention Sinks"): how much the key a head
 // attends to most writes after W_O, against the other positions; and the same for the first token.
-#include <cmath>
+#include <numeric>
 
 #include "analysis/attention_metrics.h"
 #include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "analysis/head_slices.h"
+#include "analysis/head_updates.h"
 #include "analysis/metric.h"
 
 namespace sinklab::analysis {
@@ -34,11 +35,8 @@ class ValueNorms : public Metric {
         const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C): row vector v W_O^h
         const Matrix gram_o = wo_h * wo_h.transpose();         // ||v W_O||^2 = v S v^T
         for (std::int64_t b = 0; b < p.B; ++b) {
-          const Matrix v = head_values(p, l, h, b);
-          std::vector<double> norm(static_cast<std::size_t>(p.N));
-          double total = 0;
-          for (std::int64_t j = 0; j < p.N; ++j)
-            total += norm[j] = std::sqrt(std::max(0.0, (v.row(j) * gram_o * v.row(j).transpose())(0, 0)));
+          const std::vector<double> norm = row_norms(head_values(p, l, h, b), gram_o);
+          const double total = std::accumulate(norm.begin(), norm.end(), 0.0);
           auto of = [&](std::int64_t k) {
             const double others = (total - norm[k]) / static_cast<double>(p.N - 1);
             return others > 0 ? norm[k] / others : 0.0;

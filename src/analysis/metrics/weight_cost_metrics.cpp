@@ -58,15 +58,16 @@ class WeightCosts : public Metric {
     }
     Grid c_qk = grid(p.L, p.H), c_ov = grid(p.L, p.H), f_qk = grid(p.L, p.H), f_ov = grid(p.L, p.H), n_qk = grid(p.L, p.H),
          n_ov = grid(p.L, p.H), r_qk = grid(p.L, p.H), r_ov = grid(p.L, p.H);
-    for (std::int64_t l = 0; l < p.L; ++l) {
-      block[l] = attn[l] + mlp[l];
+    for (std::int64_t l = 0; l < p.L; ++l) block[l] = attn[l] + mlp[l];
+    // Heads are independent: one per thread, each writing its own cells.
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
+      const std::int64_t l = lh / p.H, h = lh % p.H;
       const std::string b = "blocks." + std::to_string(l) + ".attn.";
-      for (std::int64_t h = 0; h < p.H; ++h) {
-        const auto qk = product_cost(head_in(p.param(b + "wq.weight"), h, p.D), head_in(p.param(b + "wk.weight"), h, p.D));
-        const auto ov = product_cost(head_in(p.param(b + "wv.weight"), h, p.D), head_out(p.param(b + "wo.weight"), h, p.D));
-        c_qk[l][h] = qk.factor_cost, f_qk[l][h] = qk.frobenius, n_qk[l][h] = qk.nuclear, r_qk[l][h] = qk.ratio();
-        c_ov[l][h] = ov.factor_cost, f_ov[l][h] = ov.frobenius, n_ov[l][h] = ov.nuclear, r_ov[l][h] = ov.ratio();
-      }
+      const auto qk = product_cost(head_in(p.param(b + "wq.weight"), h, p.D), head_in(p.param(b + "wk.weight"), h, p.D));
+      const auto ov = product_cost(head_in(p.param(b + "wv.weight"), h, p.D), head_out(p.param(b + "wo.weight"), h, p.D));
+      c_qk[l][h] = qk.factor_cost, f_qk[l][h] = qk.frobenius, n_qk[l][h] = qk.nuclear, r_qk[l][h] = qk.ratio();
+      c_ov[l][h] = ov.factor_cost, f_ov[l][h] = ov.frobenius, n_ov[l][h] = ov.nuclear, r_ov[l][h] = ov.ratio();
     }
     record.set(cost_qk, c_qk);
     record.set(cost_ov, c_ov);
