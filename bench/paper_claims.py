@@ -73,6 +73,19 @@ def text(runs):
         print(f"| {l} | {spread([a['attn_in_cosine'][l] for a in analyses])} | {sum(v > 0 for d in dense for v in d)} of {heads} "
               f"| {spread([mean(d) for d in dense])} | {sum(v > 0 for d in uni for v in d)} of {heads} | {spread([mean(d) for d in uni])} |")
 
+    print("\n## Claim 2': the heads by the condition of the proof (β = 1: X is the attention input; B its covariance)\n")
+    print("| condition (paper's colour) | heads | Fig 8 difference > 0 | Fig 9 difference > 0 | β tr(BW) | tr(BWᵀW) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, colour in (("dense-smooths", "red"), ("sparse-smooths", "blue"), ("neither", "gray")):
+        rows = [(a["smoothing_dense"][l][h], a["smoothing_uniform"][l][h], a["smoothing_trace_bw"][l][h], a["smoothing_trace_bww"][l][h])
+                for a in analyses for l in range(layers) for h in range(len(a["smoothing_condition"][l]))
+                if a["smoothing_condition"][l][h] == name]
+        if not rows:
+            print(f"| {name} ({colour}) | 0 | — | — | — | — |")
+            continue
+        print(f"| {name} ({colour}) | {len(rows)} | {sum(r[0] > 0 for r in rows)} | {sum(r[1] > 0 for r in rows)} | "
+              f"{spread([r[2] for r in rows], 2)} | {spread([r[3] for r in rows], 1)} |")
+
     print("\n## Claim 3: the head's output on its sink queries (A_i,first ≥ 0.5), over a typical value write\n")
     print("| heads | count | sink score | share of sink queries | ‖u‖ on sink queries | ‖u‖ on all queries | first value ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -36,8 +36,14 @@ double mean_pairwise_cosine(const Eigen::MatrixBase<M>& x, std::int64_t first) {
 // and of X + W Z A_uᵀ (plus the update of uniform attention over the keys query i sees: j ≤ i, from
 // query 1 on without key 0 under `no_first` or without i itself under `no_self`); az = A z, the
 // head's update, which the caller forms cheaply as (A V) W_O^h.
+// Also the two traces of the proof behind Figs 8–9 (its D_k(λ), for tokens z_i with covariance B,
+// residual x_i = β z_i and update W z): dense attention smooths more than the diagonal when
+// β tr(BW) > 0, less when β tr(BW) + tr(BWᵀW) < 0. Here X is the attention input itself, so β = 1,
+// and B is the covariance of the rows after the first (centred within the sequence):
+// trace_bw = mean_i ⟨x̃_i, z̃_i⟩ and trace_bww = mean_i ‖z̃_i‖², tildes centred.
 struct SmoothingTerms {
   double x = 0, x_wz = 0, x_attn = 0, x_uniform = 0;
+  double trace_bw = 0, trace_bww = 0;
 };
 template <class X, class Z, class AZ>
 SmoothingTerms smoothing_terms(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<AZ>& az,
@@ -53,8 +59,16 @@ SmoothingTerms smoothing_terms(const Eigen::MatrixBase<X>& x, const Eigen::Matri
       uniform(i, c) = static_cast<Scalar>((running - hidden) / static_cast<double>(i + 1 - hides));
     }
   }
-  return {mean_pairwise_cosine(x, first), mean_pairwise_cosine(x + z, first), mean_pairwise_cosine(x + az, first),
-          mean_pairwise_cosine(x + uniform, first)};
+  SmoothingTerms t{mean_pairwise_cosine(x, first), mean_pairwise_cosine(x + z, first), mean_pairwise_cosine(x + az, first),
+                   mean_pairwise_cosine(x + uniform, first)};
+  const Eigen::Index n = x.rows() - first - 1;
+  if (n >= 1) {
+    const auto xs = x.bottomRows(n), zs = z.bottomRows(n);
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> xc = xs.rowwise() - xs.colwise().mean(), zc = zs.rowwise() - zs.colwise().mean();
+    t.trace_bw = static_cast<double>(xc.cwiseProduct(zc).sum()) / static_cast<double>(n);
+    t.trace_bww = static_cast<double>(zc.squaredNorm()) / static_cast<double>(n);
+  }
+  return t;
 }
 
 }  // namespace sinklab::analysis

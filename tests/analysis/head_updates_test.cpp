@@ -74,5 +74,20 @@ TEST(HeadUpdates, SmoothingTermsAgreeWhereTheirDefinitionsMeet) {
   EXPECT_GT(smoothing_terms(x, z, common, 0).x_attn, 0.99);
 }
 
+TEST(HeadUpdates, TracesOfAScaledIdentityWrite) {
+  // W = c I: tr(BW) = c tr(B) and tr(BWᵀW) = c² tr(B), B the covariance of the rows after the first.
+  const Eigen::Index n = 9;
+  Matrix x = Matrix::Random(n, 3);
+  x.row(0).setConstant(50.0);  // the first row is left out of B
+  const Matrix rows = x.bottomRows(n - 1);
+  const double trace_b = (rows.rowwise() - rows.colwise().mean()).squaredNorm() / static_cast<double>(n - 1);
+  for (const double c : {1.0, -0.5, -2.0}) {
+    const Matrix shifted = (c * x).rowwise() + Eigen::RowVectorXd::Constant(3, 7.0);  // a bias moves no covariance
+    const SmoothingTerms t = smoothing_terms(x, shifted, shifted, 0);
+    EXPECT_NEAR(t.trace_bw, c * trace_b, 1e-12) << c;
+    EXPECT_NEAR(t.trace_bww, c * c * trace_b, 1e-12) << c;
+  }
+}
+
 }  // namespace
 }  // namespace sinklab::analysis

@@ -39,6 +39,23 @@ constexpr Field smoothing_uniform{
     .plot = {"smoothing_uniform", "Smoothing uniform attention would add: avg-cos(X + WZA_uᵀ) − avg-cos(X + WZAᵀ) (mean over heads)",
              "cosine difference"}};
 
+constexpr Field trace_bw{.key = "smoothing_trace_bw",
+                         .layout = Layout::per_head,
+                         .unit = "trace",
+                         .doc = "β tr(BW) of the proof of Figs 8–9: mean_{i>first} ⟨x̃_i, z̃_i⟩, x̃ and z̃ centred within the sequence (B the "
+                                "covariance of the attention inputs, W the head's value-output map, β = 1), probe mean"};
+constexpr Field trace_bww{.key = "smoothing_trace_bww",
+                          .layout = Layout::per_head,
+                          .unit = "trace",
+                          .doc = "tr(BWᵀW): mean_{i>first} ‖z̃_i‖², probe mean"};
+constexpr Field condition{.key = "smoothing_condition",
+                          .layout = Layout::head_labels,
+                          .unit = "",
+                          .doc = "the paper's colour of the head in Figs 8–9: dense-smooths (red, β tr(BW) > 0: dense attention smooths "
+                                 "more than the diagonal), sparse-smooths (blue, β tr(BW) + tr(BWᵀW) < 0) or neither (gray)",
+                          .csv = "smoothing_condition",
+                          .labels = "dense-smooths sparse-smooths neither"};
+
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using View = Eigen::Map<const RowMajor>;
 
@@ -46,12 +63,13 @@ class Smoothing : public Metric {
  public:
   std::string_view name() const override { return "smoothing"; }
   std::vector<const Field*> fields() const override {
-    return {&attn_in_cosine, &cos_x_wz, &cos_x_attn, &cos_x_uniform, &smoothing_dense, &smoothing_uniform};
+    return {&attn_in_cosine, &cos_x_wz, &cos_x_attn, &cos_x_uniform, &smoothing_dense, &smoothing_uniform, &trace_bw, &trace_bww, &condition};
   }
 
   void compute(const ProbePass& p, Record& record) const override {
     std::vector<double> x_cos(static_cast<std::size_t>(p.L), 0.0);
-    Grid wz = grid(p.L, p.H), attn = grid(p.L, p.H), uniform = grid(p.L, p.H), dense = grid(p.L, p.H), flat = grid(p.L, p.H);
+    Grid wz = grid(p.L, p.H), attn = grid(p.L, p.H), uniform = grid(p.L, p.H), dense = grid(p.L, p.H), flat = grid(p.L, p.H),
+         bw = grid(p.L, p.H), bww = grid(p.L, p.H);
     const auto B = static_cast<double>(p.B);
     // In float, on views of the captures (no copies), as the captures are; cosines returned in double.
     std::vector<RowMajor> wo_h;  // (d_head, d_model) per (layer, head)
@@ -79,13 +97,21 @@ class Smoothing : public Metric {
           if (h == 0) x_cos[l] += s.x / B;
           wz[l][h] += s.x_wz / B, attn[l][h] += s.x_attn / B, uniform[l][h] += s.x_uniform / B;
           dense[l][h] += (s.x_attn - s.x_wz) / B, flat[l][h] += (s.x_uniform - s.x_attn) / B;
+          bw[l][h] += s.trace_bw / B, bww[l][h] += s.trace_bww / B;
         }
+    std::vector<std::vector<std::string>> classes(static_cast<std::size_t>(p.L), std::vector<std::string>(static_cast<std::size_t>(p.H)));
+    for (std::int64_t l = 0; l < p.L; ++l)
+      for (std::int64_t h = 0; h < p.H; ++h)
+        classes[l][h] = bw[l][h] > 0 ? "dense-smooths" : bw[l][h] + bww[l][h] < 0 ? "sparse-smooths" : "neither";
     record.set(attn_in_cosine, x_cos);
     record.set(cos_x_wz, wz);
     record.set(cos_x_attn, attn);
     record.set(cos_x_uniform, uniform);
     record.set(smoothing_dense, dense);
     record.set(smoothing_uniform, flat);
+    record.set(trace_bw, bw);
+    record.set(trace_bww, bww);
+    record.set(condition, classes);
   }
 };
 

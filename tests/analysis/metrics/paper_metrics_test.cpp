@@ -103,8 +103,10 @@ TEST(PaperMetrics, SmoothingFollowsItsDefinition) {
   const ProbePass p(s.model, s.probe, s.analysis);
   for (std::int64_t l = 0; l < p.L; ++l) {
     const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+    const Tensor& wv = p.param("blocks." + std::to_string(l) + ".attn.wv.weight");
     for (std::int64_t h = 0; h < p.H; ++h) {
-      double dense = 0, flat = 0, x_cos = 0;
+      double dense = 0, flat = 0, x_cos = 0, bw = 0, bww = 0;
+      const Matrix m = head_in(wv, h, p.D) * head_out(wo, h, p.D).transpose();  // W = W_V^h W_O^h, (C, C)
       for (std::int64_t b = 0; b < p.B; ++b) {
         Matrix x(p.N, p.C);
         for (std::int64_t i = 0; i < p.N; ++i)
@@ -117,7 +119,16 @@ TEST(PaperMetrics, SmoothingFollowsItsDefinition) {
                      c_u = mean_pairwise_cosine(x + au * z, p.first);
         dense += (c_a - c_wz) / static_cast<double>(p.B), flat += (c_u - c_a) / static_cast<double>(p.B);
         x_cos += mean_pairwise_cosine(x, p.first) / static_cast<double>(p.B);
+        // B: the covariance of the rows after the first.
+        const Matrix rows = x.bottomRows(p.N - p.first - 1);
+        const Matrix centred = rows.rowwise() - rows.colwise().mean();
+        const Matrix cov = centred.transpose() * centred / static_cast<double>(rows.rows());
+        bw += (cov * m).trace() / static_cast<double>(p.B), bww += (cov * m * m.transpose()).trace() / static_cast<double>(p.B);
       }
+      EXPECT_NEAR(r.at("smoothing_trace_bw")[l][h].get<double>(), bw, 1e-5 * (1 + std::abs(bw)));
+      EXPECT_NEAR(r.at("smoothing_trace_bww")[l][h].get<double>(), bww, 1e-5 * (1 + bww));
+      EXPECT_GT(bww, 0.0);
+      EXPECT_EQ(r.at("smoothing_condition")[l][h].get<std::string>(), bw > 0 ? "dense-smooths" : bw + bww < 0 ? "sparse-smooths" : "neither");
       EXPECT_NEAR(r.at("smoothing_dense")[l][h].get<double>(), dense, 1e-6);  // the metric's products are in float
       EXPECT_NEAR(r.at("smoothing_uniform")[l][h].get<double>(), flat, 1e-6);
       EXPECT_NEAR(r.at("attn_in_cosine")[l].get<double>(), x_cos, 1e-6);
