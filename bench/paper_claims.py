@@ -85,6 +85,14 @@ def text(runs):
             continue
         print(f"| {name} ({colour}) | {len(rows)} | {sum(r[0] > 0 for r in rows)} | {sum(r[1] > 0 for r in rows)} | "
               f"{spread([r[2] for r in rows], 2)} | {spread([r[3] for r in rows], 1)} |")
+    # Uniform against diagonal, the two ends of the path: D(1) − D(0) ∝ −(2β tr(BW) + tr(BWᵀW)).
+    ends = [(2 * a["smoothing_trace_bw"][l][h] + a["smoothing_trace_bww"][l][h] > 0, a["smoothing_dense"][l][h] > 0,
+             abs(a["smoothing_trace_bw"][l][h]) / a["smoothing_trace_bww"][l][h])
+            for a in analyses for l in range(layers) for h in range(len(a["smoothing_condition"][l]))]
+    print(f"\nEnds of the path (uniform against the diagonal smooths more when 2β tr(BW) + tr(BWᵀW) > 0): predicted for "
+          f"{sum(e[0] for e in ends)} of {len(ends)} heads; the Fig 8 difference has the predicted sign in "
+          f"{sum(e[0] == e[1] for e in ends)} of {len(ends)}. |β tr(BW)| / tr(BWᵀW): largest {max(e[2] for e in ends):.3f}, "
+          f"median {sorted(e[2] for e in ends)[len(ends) // 2]:.4f}.")
 
     print("\n## Claim 3: the head's output on its sink queries (A_i,first ≥ 0.5), over a typical value write\n")
     print("| heads | count | sink score | share of sink queries | ‖u‖ on sink queries | ‖u‖ on all queries | first value ratio |")

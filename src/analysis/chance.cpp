@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "nn/model_config.h"
-
 namespace sinklab::analysis::chance {
 namespace {
 
@@ -23,18 +21,6 @@ bool hidden(const ProbeShape& p, std::int64_t i, std::int64_t j) {
 }
 
 }  // namespace
-
-std::string_view mask_name(ops::KeyMask mask) {
-  for (const auto& [name, value] : config::EnumNames<ops::KeyMask>::values)
-    if (value == mask) return name;
-  return "?";
-}
-
-std::optional<ops::KeyMask> mask_named(std::string_view name) {
-  for (const auto& [n, value] : config::EnumNames<ops::KeyMask>::values)
-    if (name == n) return value;
-  return std::nullopt;
-}
 
 std::int64_t keys(const ProbeShape& p, std::int64_t i) { return i + 1 - (i > 0 && p.mask != ops::KeyMask::causal ? 1 : 0); }
 

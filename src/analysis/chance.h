@@ -3,16 +3,9 @@
 // uniformly over the k_i keys it can see (A_ij = 1/k_i on those keys), at a probe of N positions
 // whose first token sits at `first` (after the registers). Causally k_i = i + 1; from query 1 on,
 // the key mask hides key 0 (no_first) or the query itself (no_self), so k_i = i.
-#include <optional>
-#include <string_view>
-
 #include "analysis/field.h"
 
 namespace sinklab::analysis::chance {
-
-// A key mask's name in configs and records (model.attention.mask), and back (nullopt: no such mask).
-std::string_view mask_name(ops::KeyMask mask);
-std::optional<ops::KeyMask> mask_named(std::string_view name);
 
 // k_i, the keys query i sees.
 std::int64_t keys(const ProbeShape& probe, std::int64_t i);

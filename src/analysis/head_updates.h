@@ -36,10 +36,11 @@ double mean_pairwise_cosine(const Eigen::MatrixBase<M>& x, std::int64_t first) {
 // and of X + W Z A_uᵀ (plus the update of uniform attention over the keys query i sees: j ≤ i, from
 // query 1 on without key 0 under `no_first` or without i itself under `no_self`); az = A z, the
 // head's update, which the caller forms cheaply as (A V) W_O^h.
-// Also the two traces of the proof behind Figs 8–9 (its D_k(λ), for tokens z_i with covariance B,
-// residual x_i = β z_i and update W z): dense attention smooths more than the diagonal when
-// β tr(BW) > 0, less when β tr(BW) + tr(BWᵀW) < 0. Here X is the attention input itself, so β = 1,
-// and B is the covariance of the rows after the first (centred within the sequence):
+// Also the two traces of the proof behind Figs 8–9 (its D_k(λ), for column tokens t_i with
+// covariance B, residual x_i = β t_i and update W t): along the path from the diagonal to uniform
+// attention the tokens grow alike all the way when β tr(BW) > 0, apart all the way when
+// β tr(BW) + tr(BWᵀW) < 0. Here X is the attention input itself (β = 1, t_i = x_i), B is the
+// covariance of the rows after the first (centred within the sequence) and z_i = x_i W, so
 // trace_bw = mean_i ⟨x̃_i, z̃_i⟩ and trace_bww = mean_i ‖z̃_i‖², tildes centred.
 struct SmoothingTerms {
   double x = 0, x_wz = 0, x_attn = 0, x_uniform = 0;

@@ -1,6 +1,7 @@
 #include "analysis/probe_pass.h"
 
 #include "engine/autograd.h"
+#include "engine/error.h"
 
 namespace sinklab::analysis {
 namespace {
@@ -21,13 +22,21 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
       first(R),
       model_(model),
       probe_(probe),
-      config_(config) {
+      config_(config),
+      mask_(model.key_mask(0)) {
+  for (std::int64_t l = 1; l < L; ++l)
+    if (model.key_mask(l) != mask_) fail("analysis: the layers' attention sees different keys (an intervention on some layers only)");
   captures_.attention = captures_.residual = captures_.values = true;
   {
     NoGradGuard no_grad;
     model.hidden(probe.inputs, &captures_);  // the captures are all it needs: no logits
   }
   for (const auto& [name, p] : model.named_parameters()) params_[name] = p;
+  // Every capture a metric reads, looked up once here: metrics read them in parallel loops, where
+  // a missing one could not be reported as an error.
+  for (std::int64_t l = 0; l < L; ++l)
+    for (const char* capture : {".attn.probs", ".attn.v", ".attn.mixed", ".attn_in", ".resid_pre", ".resid_post"})
+      if (!captures_.tensors.contains(block(l) + capture)) fail("analysis: the probe's forward pass captured no {}{}", block(l), capture);
   mean_maps_.resize(static_cast<std::size_t>(L * H));
   for (std::int64_t l = 0; l < L; ++l)
     for (std::int64_t h = 0; h < H; ++h) {

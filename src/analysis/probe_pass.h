@@ -22,7 +22,8 @@ class ProbePass {
   // Layers, heads, head width, model width, registers, probe sequences, tokens and positions
   // (registers + tokens) per sequence, and the first token's position (= registers).
   std::int64_t L, H, D, C, R, B, T, N, first;
-  ProbeShape shape() const { return {N, first, model().attention.mask}; }
+  // The keys every query saw in this pass: the config's mask, or an intervention's.
+  ProbeShape shape() const { return {N, first, mask_}; }
 
   const float* probs(std::int64_t layer) const;   // (B, H, N, N)
   const float* values(std::int64_t layer) const;  // (B, H, N, D)
@@ -42,6 +43,7 @@ class ProbePass {
   const nn::Transformer& model_;
   const data::Batch& probe_;
   const AnalysisConfig& config_;
+  ops::KeyMask mask_;
   nn::Captures captures_;
   std::map<std::string, Tensor> params_;
   std::vector<std::vector<double>> mean_maps_;

@@ -8,6 +8,7 @@
 #include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "engine/error.h"
+#include "nn/model_config.h"
 
 namespace sinklab::analysis {
 
@@ -104,7 +105,7 @@ std::optional<ProbeShape> recorded_probe(const Json& record, ops::KeyMask mask_i
   if (n == nullptr || at == nullptr) return std::nullopt;
   ProbeShape probe{n->get<std::int64_t>(), at->get<std::int64_t>(), mask_if_unrecorded};
   if (mask != nullptr) {
-    const auto named = mask->is_string() ? chance::mask_named(mask->get<std::string>()) : std::nullopt;
+    const auto named = mask->is_string() ? config::enum_value<ops::KeyMask>(mask->get<std::string>()) : std::nullopt;
     if (!named) fail("analysis record: '{}' is {}, not one of: {}", fields::key_mask.key, mask->dump(), fields::key_mask.labels);
     probe.mask = *named;
   }
@@ -118,7 +119,7 @@ std::string emergence_table(const Json& first, const Json& last) {
   const auto shape = recorded_probe(last);
   const ProbeShape probe = shape.value_or(ProbeShape{});
   const auto step = [](const Json& r) { return r.at(fields::step.key).get<std::int64_t>(); };
-  const std::string masked = probe.mask == ops::KeyMask::causal ? "" : fmt::format(" over the keys it sees under {}", chance::mask_name(probe.mask));
+  const std::string masked = probe.mask == ops::KeyMask::causal ? "" : fmt::format(" over the keys it sees under {}", config::enum_name(probe.mask));
   std::string out = fmt::format("emergence, step {} to {} (probe: {} positions; uniform: every query spreads its attention evenly{})\n",
                                 step(first), step(last), probe.positions, masked);
   out += fmt::format("  {:<28} {:>9} {:>9} {:>9}\n", "", fmt::format("step {}", step(first)), fmt::format("step {}", step(last)),
@@ -159,7 +160,7 @@ std::string fields_markdown() {
     return "";
   };
   constexpr ProbeShape default_probe{64, 0};
-  std::string md = "| field | layout | unit | definition | uniform attention (N = 64, no registers) | analysis.csv |\n|---|---|---|---|---|---|\n";
+  std::string md = "| field | layout | unit | definition | uniform attention (N = 64, no registers, causal) | analysis.csv |\n|---|---|---|---|---|---|\n";
   for (const Field* f : record_fields()) {
     const std::string unit(f->layout == Layout::head_labels ? f->labels : f->unit);
     std::string csv;

@@ -83,8 +83,9 @@ std::vector<Intervention> interventions(const InterveneOptions& o, const nn::Mod
 }
 
 // What an intervention changes: the validation losses, and on the probe the oversmoothing, the
-// heads' smoothing and the first-token mass. The probe metrics rebuild a head's write from its map,
-// values and W_O, which an ablation does not touch: ablated heads are left out of the means.
+// heads' smoothing and the first-token mass. The probe metrics read a head's write from its mixed
+// values (captured before the head's output is zeroed) and W_O, which an ablation does not touch:
+// ablated heads are left out of the means.
 json measure(const nn::Transformer& model, const std::vector<data::Batch>& val, const data::Batch& probe,
              const analysis::AnalysisConfig& config, const std::vector<nn::AttentionEdit>& edits) {
   namespace keys = train::metric_keys;

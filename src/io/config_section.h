@@ -8,7 +8,9 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -35,6 +37,20 @@ struct Entry {
 // The names of an enum's values in configs; specialised beside each enum.
 template <class E>
 struct EnumNames;
+
+// The config name of an enum value, and the value a name stands for (nullopt: no such name).
+template <class E>
+std::string_view enum_name(E value) {
+  for (const auto& [name, v] : EnumNames<E>::values)
+    if (v == value) return name;
+  return "?";
+}
+template <class E>
+std::optional<E> enum_value(std::string_view name) {
+  for (const auto& [n, v] : EnumNames<E>::values)
+    if (name == n) return v;
+  return std::nullopt;
+}
 
 // A YAML value as T (bool, whole numbers, finite doubles, strings, lists of doubles, enums with
 // EnumNames); errors name the key and what was expected.
@@ -113,11 +129,9 @@ T convert(const Entry& e, const std::string& key) {
     return out;
   } else if constexpr (std::is_enum_v<T>) {
     require_scalar(e, key);
+    if (const auto value = enum_value<T>(e.value.Scalar())) return *value;
     std::vector<std::string> names;
-    for (const auto& [name, value] : EnumNames<T>::values) {
-      if (e.value.Scalar() == name) return value;
-      names.push_back(name);
-    }
+    for (const auto& [name, value] : EnumNames<T>::values) names.push_back(name);
     bad(e, key, fmt::format("'{}' is not one of: {}", e.value.Scalar(), fmt::join(names, ", ")));
   } else if constexpr (std::is_same_v<T, std::string>) {
     require_scalar(e, key);
@@ -142,9 +156,7 @@ YAML::Node to_node(const T& v) {
     for (double x : v) seq.push_back(to_node(x));
     return seq;
   } else if constexpr (std::is_enum_v<T>) {
-    for (const auto& [name, value] : EnumNames<T>::values)
-      if (value == v) return YAML::Node(std::string(name));
-    return YAML::Node("?");
+    return YAML::Node(std::string(enum_name(v)));
   } else {
     return YAML::Node(v);
   }

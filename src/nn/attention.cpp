@@ -65,7 +65,7 @@ Tensor Attention::head_mask(const std::vector<std::int64_t>& heads, std::vector<
   return Tensor::from_vector(keep, std::move(shape));
 }
 
-Attention::Heads Attention::apply_edit(Heads heads, std::int64_t B, std::int64_t T, ops::AttentionOptions& options) const {
+Attention::Heads Attention::apply_edit(Heads heads, std::int64_t B, std::int64_t T) const {
   const std::int64_t H = n_head_;
   if (heads.packed.defined()) {  // the edits act on q and v apart
     const std::int64_t D = heads.packed.shape()[4];
@@ -73,7 +73,6 @@ Attention::Heads Attention::apply_edit(Heads heads, std::int64_t B, std::int64_t
     heads.q = part(0), heads.k = part(1), heads.v = part(2);
     heads.packed = Tensor();
   }
-  if (edit.mask_first) options.mask = ops::KeyMask::no_first;
   if (edit.zero_first_value) {
     std::vector<float> keep(static_cast<std::size_t>(T), 1.0f);
     keep[0] = 0.0f;
@@ -91,10 +90,10 @@ Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string
       .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
       .normalize = variant_.normalize,
       .sigmoid_bias = variant_.sigmoid_bias,
-      .mask = variant_.mask,
+      .mask = key_mask(),
       .return_probs = want_probs};
   Heads heads = project(x);
-  if (!edit.empty()) heads = apply_edit(heads, B, T, options);
+  if (!edit.empty()) heads = apply_edit(heads, B, T);
   const ops::AttentionResult result = heads.packed.defined()
                                           ? ops::causal_attention_packed(heads.packed, options, sink_logit)
                                           : ops::causal_attention(heads.q, heads.k, heads.v, options, sink_logit);

@@ -29,6 +29,8 @@ class Attention : public Module {
   // x: (B, T, d_model), already normalised. `capture_name` prefixes the capture points:
   // "<name>.probs" (B, H, T, T) and, with a gate, "<name>.gate" (B, T, gates).
   Tensor forward(const Tensor& x, Captures* captures, const std::string& capture_name) const;
+  // The keys its queries see: the config's mask, or no_first while an edit hides the first position.
+  ops::KeyMask key_mask() const { return edit.mask_first ? ops::KeyMask::no_first : variant_.mask; }
 
   Linear wq, wk, wv, wo;
   std::unique_ptr<Linear> wg;              // gate
@@ -44,8 +46,8 @@ class Attention : public Module {
     Tensor packed, q, k, v;
   };
   Heads project(const Tensor& x) const;
-  // The edit's changes to q, v and the mask (q, k, v unpacked when they came packed).
-  Heads apply_edit(Heads heads, std::int64_t B, std::int64_t T, ops::AttentionOptions& options) const;
+  // The edit's changes to q and v (q, k, v unpacked when they came packed); key_mask() has its mask.
+  Heads apply_edit(Heads heads, std::int64_t B, std::int64_t T) const;
   Tensor head_mask(const std::vector<std::int64_t>& heads, std::vector<std::int64_t> shape) const;
 
   std::int64_t n_head_;

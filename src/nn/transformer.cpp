@@ -53,6 +53,8 @@ void Transformer::edit_attention(std::int64_t layer, AttentionEdit edit) {
   blocks_.items[static_cast<std::size_t>(layer)]->attn.edit = std::move(edit);
 }
 
+ops::KeyMask Transformer::key_mask(std::int64_t layer) const { return blocks_.items.at(static_cast<std::size_t>(layer))->attn.key_mask(); }
+
 Tensor Transformer::forward(const Tensor& ids, Captures* captures) const {
   return ops::linear(hidden(ids, captures), head_weight());  // (B, T, V); weight gradient (V, C), no transpose
 }

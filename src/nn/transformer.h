@@ -40,6 +40,8 @@ class Transformer : public Module {
   const ModelConfig& config() const { return config_; }
   // Inference-time edits of a layer's attention (sinklab intervene); an empty edit undoes them.
   void edit_attention(std::int64_t layer, AttentionEdit edit);
+  // The keys a layer's queries see, edits included.
+  ops::KeyMask key_mask(std::int64_t layer) const;
 
  private:
   // Registers its entries as "0", "1", ... so block parameters read "blocks.<l>.".

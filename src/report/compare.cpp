@@ -14,6 +14,7 @@
 #include "engine/error.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "nn/model_config.h"
 #include "report/against.h"
 #include "report/field_summary.h"
 #include "report/plots.h"
@@ -124,23 +125,28 @@ std::optional<analysis::ProbeShape> shared_probe(const Collection& runs) {
   for (const auto& v : runs.variants)
     for (const auto& run : v.runs) {
       const json& r = run.analysis.front();
+      auto s = analysis::recorded_probe(r);
+      if (!s) return std::nullopt;
       // Records from before the key mask was recorded take it from the run's config.
-      ops::KeyMask mask = ops::KeyMask::causal;
       if (analysis::find(r, fields::key_mask) == nullptr) {
         const auto config = flat_config(run.dir);
         const auto it = config.find(mask_key);
         if (it != config.end()) {
-          const auto named = analysis::chance::mask_named(it->second);
+          const auto named = config::enum_value<ops::KeyMask>(it->second);
           if (!named) fail("{}: {} is '{}', not one of: {}", (run.dir / train::run_marker).string(), mask_key, it->second, fields::key_mask.labels);
-          mask = *named;
+          s->mask = *named;
         }
       }
-      const auto s = analysis::recorded_probe(r, mask);
-      if (!s) return std::nullopt;
       if (shape && (shape->positions != s->positions || shape->first != s->first || shape->mask != s->mask)) return std::nullopt;
       shape = s;
     }
   return shape;
+}
+
+// "uniform attention (N = 64)", with the key mask when one hides a key.
+std::string uniform_label(const analysis::ProbeShape& probe) {
+  const std::string mask = probe.mask == ops::KeyMask::causal ? "" : fmt::format(", {}", config::enum_name(probe.mask));
+  return fmt::format("uniform attention (N = {}{})", probe.positions, mask);
 }
 
 std::optional<double> chance_of(const Field& f, const std::optional<analysis::ProbeShape>& probe, double eps) {
@@ -197,7 +203,7 @@ CompareResult compare(const CompareOptions& opt) {
     const bool per_eps = f->layout == Layout::per_eps;
     for (double e : per_eps ? eps : std::vector<double>{0}) {
       style.reference = chance_of(*f, probe, e);
-      style.reference_label = probe ? fmt::format("uniform attention (N = {})", probe->positions) : "";
+      style.reference_label = probe ? uniform_label(*probe) : "";
       if (per_eps)
         plot(fmt::format("{}_eps{}", f->plot.file, e), fmt::format("{} (ε = {})", f->plot.title, e),
              fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)));
@@ -356,7 +362,7 @@ CompareResult compare(const CompareOptions& opt) {
   }
   if (probe) {
     // The chance level of each column, to read the numbers against.
-    std::vector<std::string> row{fmt::format("uniform attention (N = {})", probe->positions), "", "", ""};
+    std::vector<std::string> row{uniform_label(*probe), "", "", ""};
     for (const auto& col : columns) {
       const auto level = chance_of(*col.field, probe, col.eps);
       row.push_back(level ? number(*level) : "");

@@ -12,6 +12,7 @@
 #include "analysis/attention_metrics.h"
 #include "analysis/chance.h"
 #include "analysis/fields.h"
+#include "nn/model_config.h"
 #include "support/temp_dir.h"
 #include "support/tiny_probe.h"
 
@@ -68,13 +69,19 @@ TEST(Registry, ChanceLevelsAreWhatTheMetricsMeasureOnUniformAttention) {
     for (const ProbeShape probe : {ProbeShape{64, 0, mask}, ProbeShape{68, 4, mask}, ProbeShape{7, 2, mask}}) {
       const auto a = uniform_map(probe.positions, mask);
       const MapStats s = map_stats(a.data(), probe.positions, probe.first);
-      const std::string at = fmt::format("N {} first {} mask {}", probe.positions, probe.first, chance::mask_name(mask));
+      const std::string at = fmt::format("N {} first {} mask {}", probe.positions, probe.first, config::enum_name(mask));
       EXPECT_NEAR(s.sink_score, chance::sink_score(probe), 1e-12) << at;
       EXPECT_NEAR(s.first_mass, chance::first_mass(probe), 1e-12) << at;
       EXPECT_NEAR(s.diag_score, chance::diag_score(probe), 1e-12) << at;
       EXPECT_NEAR(s.register_mass, chance::register_mass(probe), 1e-12) << at;
       EXPECT_NEAR(s.entropy, chance::entropy(probe), 1e-12) << at;
     }
+}
+
+TEST(Registry, KeyMaskLabelsAreTheConfigsMaskNames) {
+  std::string names;
+  for (const auto& [name, value] : config::EnumNames<ops::KeyMask>::values) names += (names.empty() ? "" : " ") + std::string(name);
+  EXPECT_EQ(fields::key_mask.labels, names);
 }
 
 // Every field that declares a chance level measures it on a model whose attention is uniform
@@ -86,7 +93,7 @@ TEST(Registry, EveryChanceLevelIsWhatItsFieldMeasuresAtUniformAttention) {
     const Json r = s.run("BOS alignment");
     const auto probe = recorded_probe(r);
     ASSERT_TRUE(probe.has_value());
-    EXPECT_EQ(r.at(fields::key_mask.key).get<std::string>(), chance::mask_name(mask));
+    EXPECT_EQ(r.at(fields::key_mask.key).get<std::string>(), config::enum_name(mask));
     EXPECT_EQ(probe->mask, mask);
     const auto eps = r.at(fields::eps.key).get<std::vector<double>>();
     std::set<std::string> checked;
@@ -98,7 +105,7 @@ TEST(Registry, EveryChanceLevelIsWhatItsFieldMeasuresAtUniformAttention) {
         if (x.is_array()) {
           for (const auto& y : x) self(self, y, e);
         } else {
-          EXPECT_NEAR(x.get<double>(), at(e), 1e-5) << f->key << " under " << chance::mask_name(mask);
+          EXPECT_NEAR(x.get<double>(), at(e), 1e-5) << f->key << " under " << config::enum_name(mask);
           checked.insert(std::string(f->key));
         }
       };
@@ -110,7 +117,7 @@ TEST(Registry, EveryChanceLevelIsWhatItsFieldMeasuresAtUniformAttention) {
     }
     for (const char* key : {"sink_rate", "sink_score", "first_mass", "diag_score", "diag_rate", "entropy", "sink_query_share",
                             "entropy_normalized", "smoothing_uniform"})
-      EXPECT_TRUE(checked.contains(key)) << key << " under " << chance::mask_name(mask);
+      EXPECT_TRUE(checked.contains(key)) << key << " under " << config::enum_name(mask);
   }
 }
 

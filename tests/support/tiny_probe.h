@@ -1,6 +1,7 @@
 #pragma once
 // A probe pass of a tiny random model (2 layers, 2 heads, d 16), for the tests of the analysis
 // metrics: build it, change its weights to make a case with a known answer, run one metric.
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -21,15 +22,18 @@ struct TinyProbe {
   data::Batch probe;
   analysis::AnalysisConfig analysis;
 
-  static nn::ModelConfig tiny(std::int64_t registers, ops::KeyMask mask) {
+  static nn::ModelConfig tiny(std::int64_t registers, ops::KeyMask mask, const std::function<void(nn::ModelConfig&)>& change) {
     nn::ModelConfig c;
     c.attention.mask = mask;
     c.vocab_size = 20, c.context = 12, c.d_model = 16, c.n_layer = 2, c.n_head = 2, c.d_ff = 32;
     c.attention.registers = registers;
+    if (change) change(c);
     return c;
   }
-  explicit TinyProbe(std::int64_t registers = 2, ops::KeyMask mask = ops::KeyMask::causal)
-      : config(tiny(registers, mask)), model(config, 7) {
+  // `change` edits the model's config further (a variant, the positions).
+  explicit TinyProbe(std::int64_t registers = 2, ops::KeyMask mask = ops::KeyMask::causal,
+                     const std::function<void(nn::ModelConfig&)>& change = {})
+      : config(tiny(registers, mask, change)), model(config, 7) {
     Rng rng(3);
     std::vector<std::int32_t> ids(3 * 12);
     for (auto& v : ids) v = static_cast<std::int32_t>(rng.below(20));

@@ -7,6 +7,7 @@
 #include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "analysis/metric.h"
+#include "nn/model_config.h"
 
 namespace sinklab::analysis {
 namespace {
@@ -100,7 +101,7 @@ class AttentionMaps : public Metric {
     }
     record.set(probe_positions, p.N);
     record.set(first_position, p.first);
-    record.set(key_mask, std::string(chance::mask_name(p.model().attention.mask)));
+    record.set(key_mask, std::string(config::enum_name(p.shape().mask)));
     record.set(eps, e);
     record.set(sink_rate, rate);
     record.set(sink_rate_layer, rate_layer);

@@ -43,12 +43,19 @@ class HeadClasses : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     Grid srank = grid(p.L, p.H), events = grid(p.L, p.H);
+    std::vector<Matrix> grams;  // W_O^h W_O^hᵀ per (layer, head), looked up before the parallel loop
+    for (std::int64_t l = 0; l < p.L; ++l) {
+      const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
+      for (std::int64_t h = 0; h < p.H; ++h) {
+        const Matrix wo_h = head_out(wo, h, p.D);  // (C, D)
+        grams.push_back(wo_h.transpose() * wo_h);
+      }
+    }
     // Heads are independent: one per thread (the probe pass is read-only).
 #pragma omp parallel for schedule(dynamic)
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
-      const Matrix wo_h = head_out(p.param("blocks." + std::to_string(l) + ".attn.wo.weight"), h, p.D);  // (C, D)
-      const Matrix gram = wo_h.transpose() * wo_h;
+      const Matrix& gram = grams[static_cast<std::size_t>(lh)];
       const std::int64_t s = dominant_key(p.mean_map(l, h).data(), p.N, p.first);
       for (std::int64_t b = 0; b < p.B; ++b) {
         srank[l][h] += stable_rank(head_mixed(p, l, h, b), gram);

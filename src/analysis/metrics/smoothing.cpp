@@ -42,8 +42,9 @@ constexpr Field smoothing_uniform{
 constexpr Field trace_bw{.key = "smoothing_trace_bw",
                          .layout = Layout::per_head,
                          .unit = "trace",
-                         .doc = "β tr(BW) of the proof of Figs 8–9: mean_{i>first} ⟨x̃_i, z̃_i⟩, x̃ and z̃ centred within the sequence (B the "
-                                "covariance of the attention inputs, W the head's value-output map, β = 1), probe mean"};
+                         .doc = "β tr(BW) of the proof of Figs 8–9: mean_{i>first} ⟨x̃_i, z̃_i⟩ with z_i = x_i W_V^h W_O^h, both centred "
+                                "within the sequence (B the covariance of the attention inputs, W = (W_V^h W_O^h)ᵀ acting on column tokens as "
+                                "in the paper's X + WZ, β = 1), probe mean"};
 constexpr Field trace_bww{.key = "smoothing_trace_bww",
                           .layout = Layout::per_head,
                           .unit = "trace",
@@ -51,8 +52,10 @@ constexpr Field trace_bww{.key = "smoothing_trace_bww",
 constexpr Field condition{.key = "smoothing_condition",
                           .layout = Layout::head_labels,
                           .unit = "",
-                          .doc = "the paper's colour of the head in Figs 8–9: dense-smooths (red, β tr(BW) > 0: dense attention smooths "
-                                 "more than the diagonal), sparse-smooths (blue, β tr(BW) + tr(BWᵀW) < 0) or neither (gray)",
+                          .doc = "the paper's colour of the head in Figs 8–9: dense-smooths (red, β tr(BW) > 0: moving from the "
+                                 "diagonal to uniform attention smooths all the way), sparse-smooths (blue, β tr(BW) + tr(BWᵀW) < 0: it "
+                                 "unsmooths all the way) or neither (gray: it smooths then unsmooths; uniform smooths more than the "
+                                 "diagonal when 2β tr(BW) + tr(BWᵀW) > 0)",
                           .csv = "smoothing_condition",
                           .labels = "dense-smooths sparse-smooths neither"};
 
@@ -87,7 +90,7 @@ class Smoothing : public Metric {
       for (std::int64_t h = 0; h < p.H; ++h) {
         const View v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D), mixed(p.mixed(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
         const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = mixed * wo_h[l * p.H + h];
-        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first, p.model().attention.mask);
+        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first, p.shape().mask);
       }
     }
     for (std::int64_t l = 0; l < p.L; ++l)

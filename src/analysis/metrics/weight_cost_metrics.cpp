@@ -1,5 +1,7 @@
 // Representation cost of the weights (analysis/weight_costs.h): per head, the factor costs,
 // Frobenius and nuclear norms of W_QK and W_OV; per block and for the whole model, Σ‖θ‖_F².
+#include <array>
+
 #include "analysis/fields.h"
 #include "analysis/grid.h"
 #include "analysis/head_slices.h"
@@ -59,13 +61,19 @@ class WeightCosts : public Metric {
     Grid c_qk = grid(p.L, p.H), c_ov = grid(p.L, p.H), f_qk = grid(p.L, p.H), f_ov = grid(p.L, p.H), n_qk = grid(p.L, p.H),
          n_ov = grid(p.L, p.H), r_qk = grid(p.L, p.H), r_ov = grid(p.L, p.H);
     for (std::int64_t l = 0; l < p.L; ++l) block[l] = attn[l] + mlp[l];
-    // Heads are independent: one per thread, each writing its own cells.
+    // The weights looked up first (a missing one is an error, which must not be thrown inside the
+    // parallel loop); then heads are independent: one per thread, each writing its own cells.
+    std::vector<std::array<const Tensor*, 4>> w;  // wq, wk, wv, wo per layer
+    for (std::int64_t l = 0; l < p.L; ++l) {
+      const std::string b = "blocks." + std::to_string(l) + ".attn.";
+      w.push_back({&p.param(b + "wq.weight"), &p.param(b + "wk.weight"), &p.param(b + "wv.weight"), &p.param(b + "wo.weight")});
+    }
 #pragma omp parallel for schedule(dynamic)
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
-      const std::string b = "blocks." + std::to_string(l) + ".attn.";
-      const auto qk = product_cost(head_in(p.param(b + "wq.weight"), h, p.D), head_in(p.param(b + "wk.weight"), h, p.D));
-      const auto ov = product_cost(head_in(p.param(b + "wv.weight"), h, p.D), head_out(p.param(b + "wo.weight"), h, p.D));
+      const auto& [wq, wk, wv, wo] = w[static_cast<std::size_t>(l)];
+      const auto qk = product_cost(head_in(*wq, h, p.D), head_in(*wk, h, p.D));
+      const auto ov = product_cost(head_in(*wv, h, p.D), head_out(*wo, h, p.D));
       c_qk[l][h] = qk.factor_cost, f_qk[l][h] = qk.frobenius, n_qk[l][h] = qk.nuclear, r_qk[l][h] = qk.ratio();
       c_ov[l][h] = ov.factor_cost, f_ov[l][h] = ov.frobenius, n_ov[l][h] = ov.nuclear, r_ov[l][h] = ov.ratio();
     }

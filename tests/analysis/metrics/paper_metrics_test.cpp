@@ -53,9 +53,21 @@ TEST(PaperMetrics, UniformAttentionAddsNothingUniformWouldNotUnderAKeyMask) {
 }
 
 TEST(PaperMetrics, MixedValuesAreEachHeadsMapTimesItsValues) {
-  for (const ops::KeyMask mask : {ops::KeyMask::causal, ops::KeyMask::no_first}) {
-    const TinyProbe s(2, mask);
+  using Change = std::function<void(nn::ModelConfig&)>;
+  const auto learned_positions = [](nn::ModelConfig& c) { c.pos = nn::PosKind::learned; };  // q, k, v from one packed product
+  const std::vector<std::tuple<std::int64_t, ops::KeyMask, Change, nn::AttentionEdit>> cases{
+      {2, ops::KeyMask::causal, {}, {}},  // registers, RoPE
+      {0, ops::KeyMask::no_first, learned_positions, {}},
+      {0, ops::KeyMask::no_self, [](nn::ModelConfig& c) { c.attention.sink_logit = nn::SinkLogit::learned; }, {}},
+      {0, ops::KeyMask::causal, [](nn::ModelConfig& c) { c.attention.gate = nn::GateKind::elementwise; }, {}},  // before the gate
+      {0, ops::KeyMask::causal, [](nn::ModelConfig& c) { c.attention.kind = nn::AttentionKind::sigmoid, c.attention.normalize = false; }, {}},
+      {1, ops::KeyMask::causal, [](nn::ModelConfig& c) { c.attention.qk_norm = true; }, {}},
+      {0, ops::KeyMask::causal, learned_positions, {.mask_first = true, .zero_first_value = true, .ablate_heads = {0}, .uniform_heads = {1}}}};
+  for (const auto& [registers, mask, change, edit] : cases) {
+    TinyProbe s(registers, mask, change);
+    for (std::int64_t l = 0; l < s.config.n_layer; ++l) s.model.edit_attention(l, edit);
     const ProbePass p(s.model, s.probe, s.analysis);
+    EXPECT_EQ(p.shape().mask, edit.mask_first ? ops::KeyMask::no_first : mask);
     for (std::int64_t l = 0; l < p.L; ++l)
       for (std::int64_t h = 0; h < p.H; ++h)
         for (std::int64_t b = 0; b < p.B; ++b) {
