@@ -22,8 +22,9 @@ constexpr Field head_out_norm{
     .key = "head_out_norm",
     .layout = Layout::per_head,
     .unit = "ratio",
-    .doc = "mean_{i>first} ‖u_i‖ / mean_{j>first} ‖v_j W_O^h‖ per sequence, probe mean, with u_i = (g_i ⊙ Σ_j A_ij v_j) W_O^h the "
-           "head's update at query i (g its output gate, 1 when ungated): 0 when the head writes nothing",
+    .doc = "mean_{i>first} ‖u_i‖ / mean_{j>first} ‖v_j W_O^h‖ per sequence, mean over the probe sequences on which the head writes "
+           "something, with u_i = (g_i ⊙ Σ_j A_ij v_j) W_O^h the head's update at query i (g its output gate, 1 when ungated); 0 "
+           "when it writes nothing on any",
     .csv = "head_out_norm"};
 constexpr Field sink_query_share{
     .key = "sink_query_share",
@@ -91,7 +92,7 @@ class HeadOutput : public Metric {
 #pragma omp parallel for schedule(dynamic)
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
-      double sink_sum = 0, sink_n = 0;
+      double sink_sum = 0, sink_n = 0, scaled = 0;
       std::array<double, 2> class_sum{}, class_n{};
       for (std::int64_t b = 0; b < p.B; ++b) {
         const Matrix v = head_values(p, l, h, b);
@@ -103,20 +104,26 @@ class HeadOutput : public Metric {
         double scale = 0;
         for (std::int64_t j = p.first + 1; j < p.N; ++j) scale += writes[j];
         scale /= static_cast<double>(queries);
-        if (!(scale > 0)) continue;  // a head that writes nothing at all has no scale to compare with
-        double sum = 0, n_sink = 0;
+        double n_sink = 0;
+        for (std::int64_t i = p.first + 1; i < p.N; ++i) n_sink += a[i * p.N + p.first] >= sink_query_mass;
+        share[l][h] += n_sink / static_cast<double>(queries) / static_cast<double>(p.B);
+        // A sequence on which the head writes nothing at all has no scale to compare with: it is
+        // left out of the ratios (and of their means).
+        if (!(scale > 0)) continue;
+        double sum = 0;
+        scaled += 1;
         for (std::int64_t i = p.first + 1; i < p.N; ++i) {
           const double r = u[i] / scale;
           sum += r;
-          if (a[i * p.N + p.first] >= sink_query_mass) sink_sum += r, sink_n += 1, n_sink += 1;
+          if (a[i * p.N + p.first] >= sink_query_mass) sink_sum += r, sink_n += 1;
           if (needs != nullptr) {
             const int k = needs[b * p.T + (i - p.R)] != 0;
             class_sum[k] += r, class_n[k] += 1;
           }
         }
-        overall[l][h] += sum / static_cast<double>(queries) / static_cast<double>(p.B);
-        share[l][h] += n_sink / static_cast<double>(queries) / static_cast<double>(p.B);
+        overall[l][h] += sum / static_cast<double>(queries);
       }
+      overall[l][h] = scaled > 0 ? overall[l][h] / scaled : 0;
       sink[l][h] = sink_n > 0 ? sink_sum / sink_n : std::numeric_limits<double>::quiet_NaN();
       for (int k = 0; k < 2; ++k) by_class[k][l][h] = class_n[k] > 0 ? class_sum[k] / class_n[k] : 0;
     }

@@ -77,6 +77,21 @@ TEST(PaperMetrics, MixedValuesAreEachHeadsMapTimesItsValues) {
   }
 }
 
+TEST(PaperMetrics, AHeadThatWritesNothingStillHasItsSinkQueries) {
+  TinyProbe s(0);
+  s.make_attention_uniform();
+  for (auto& [name, w] : s.model.named_parameters())
+    if (name == "blocks.0.attn.wv.weight") copy_into(w, Tensor::zeros(w.shape()));
+  const Json r = s.run("head output");
+  const ProbePass p(s.model, s.probe, s.analysis);
+  for (std::int64_t h = 0; h < p.H; ++h) {
+    EXPECT_EQ(r.at("head_out_norm")[0][h].get<double>(), 0.0);
+    EXPECT_TRUE(r.at("head_out_norm_sink")[0][h].is_null());
+    EXPECT_NEAR(r.at("sink_query_share")[0][h].get<double>(), 1.0 / static_cast<double>(p.N - 1), 1e-12);  // as at uniform attention
+    EXPECT_GT(r.at("head_out_norm")[1][h].get<double>(), 0.0);
+  }
+}
+
 TEST(PaperMetrics, HeadOutputFollowsItsDefinition) {
   TinyProbe s(2);
   std::vector<std::int32_t> needs(3 * 12);
