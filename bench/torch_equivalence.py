@@ -61,6 +61,8 @@ def probe_stats(maps, first, eps):
     scores = sink.mean(1)  # (L, H): probe mean
     flat = scores.flatten().tolist()
     record = {
+        "probe_positions": N,  # with first_position and key_mask: what compare reads the chance levels at
+        "first_position": first,
         "eps": eps,
         "sink_rate": [float((sink > e).double().mean()) for e in eps],
         "sink_rate_layer": [[float((sink[l] > e).double().mean()) for l in range(L)] for e in eps],
@@ -133,6 +135,7 @@ def main():
             model(probe, maps)
         record = {"step": step, "tokens": step * tokens_per_step}
         record.update(probe_stats(maps, R, [float(e) for e in an["eps"]]))
+        record["key_mask"] = config["model"]["attention"].get("mask", "causal")
         analysis.write(json.dumps(record) + "\n")
         analysis.flush()
         return record
