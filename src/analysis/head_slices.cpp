@@ -32,8 +32,8 @@ Matrix head_rows(const ProbePass& p, const float* capture, std::int64_t h, std::
 
 }  // namespace
 
-Matrix head_values(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.values(l), h, b); }
+Matrix head_values(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.values(l).data<float>(), h, b); }
 
-Matrix head_mixed(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.mixed(l), h, b); }
+Matrix head_mixed(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) { return head_rows(p, p.mixed(l).data<float>(), h, b); }
 
 }  // namespace sinklab::analysis

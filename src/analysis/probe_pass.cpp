@@ -52,9 +52,9 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
 
 const float* ProbePass::probs(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.probs").data<float>(); }
 
-const float* ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.v").data<float>(); }
+const Tensor& ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.v"); }
 
-const float* ProbePass::mixed(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.mixed").data<float>(); }
+const Tensor& ProbePass::mixed(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.mixed"); }
 
 const Tensor* ProbePass::gate(std::int64_t layer) const {
   const auto it = captures_.tensors.find(block(layer) + ".attn.gate");

@@ -26,8 +26,8 @@ class ProbePass {
   ProbeShape shape() const { return {N, first, mask_}; }
 
   const float* probs(std::int64_t layer) const;   // (B, H, N, N)
-  const float* values(std::int64_t layer) const;  // (B, H, N, D)
-  const float* mixed(std::int64_t layer) const;   // (B, H, N, D): Σ_j A_ij v_j per head, before any gate
+  const Tensor& values(std::int64_t layer) const;  // (B, H, N, D)
+  const Tensor& mixed(std::int64_t layer) const;   // (B, H, N, D): Σ_j A_ij v_j per head, before any gate
   const Tensor* gate(std::int64_t layer) const;   // (B, N, H*D) or (B, N, H); null when ungated
   const Tensor& resid_pre(std::int64_t layer) const;   // (B, N, C)
   const Tensor& attn_in(std::int64_t layer) const;     // (B, N, C): the attention's input, resid_pre after the norm

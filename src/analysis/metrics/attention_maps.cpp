@@ -69,27 +69,28 @@ class AttentionMaps : public Metric {
     const auto& attention = p.model().attention;
     Grid sink = grid(p.L, p.H), first = grid(p.L, p.H), registers = grid(p.L, p.H), mass = grid(p.L, p.H),
          diag = grid(p.L, p.H), ent = grid(p.L, p.H);
-    std::vector<Grid> rate_head(e.size(), grid(p.L, p.H));
-    std::vector<double> diag_rates(e.size(), 0.0);
-    for (std::int64_t l = 0; l < p.L; ++l)
-      for (std::int64_t h = 0; h < p.H; ++h) {
-        for (std::int64_t b = 0; b < p.B; ++b) {
-          const MapStats s = map_stats(p.probs(l) + ((b * p.H + h) * p.N) * p.N, p.N, p.first);
-          sink[l][h] += s.sink_score;
-          first[l][h] += s.first_mass;
-          registers[l][h] += s.register_mass;
-          mass[l][h] += s.row_mass;
-          diag[l][h] += s.diag_score;
-          ent[l][h] += s.entropy;
-          for (std::size_t i = 0; i < e.size(); ++i) {
-            rate_head[i][l][h] += s.sink_score > e[i];
-            diag_rates[i] += s.diag_score > e[i];
-          }
+    std::vector<Grid> rate_head(e.size(), grid(p.L, p.H)), diag_rate_head(e.size(), grid(p.L, p.H));
+    // Heads are independent: one per thread, each writing its own cells.
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
+      const std::int64_t l = lh / p.H, h = lh % p.H;
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        const MapStats s = map_stats(p.probs(l) + ((b * p.H + h) * p.N) * p.N, p.N, p.first);
+        sink[l][h] += s.sink_score;
+        first[l][h] += s.first_mass;
+        registers[l][h] += s.register_mass;
+        mass[l][h] += s.row_mass;
+        diag[l][h] += s.diag_score;
+        ent[l][h] += s.entropy;
+        for (std::size_t i = 0; i < e.size(); ++i) {
+          rate_head[i][l][h] += s.sink_score > e[i];
+          diag_rate_head[i][l][h] += s.diag_score > e[i];
         }
-        for (Grid* g : {&sink, &first, &registers, &mass, &diag, &ent}) (*g)[l][h] /= static_cast<double>(p.B);
-        for (auto& g : rate_head) g[l][h] /= static_cast<double>(p.B);
       }
-    std::vector<double> rate(e.size());
+      for (Grid* g : {&sink, &first, &registers, &mass, &diag, &ent}) (*g)[l][h] /= static_cast<double>(p.B);
+      for (auto& g : rate_head) g[l][h] /= static_cast<double>(p.B);
+    }
+    std::vector<double> rate(e.size()), diag_rates(e.size());
     std::vector<std::vector<double>> rate_layer(e.size(), std::vector<double>(static_cast<std::size_t>(p.L), 0.0));
     for (std::size_t i = 0; i < e.size(); ++i) {
       rate[i] = mean_of(rate_head[i]);
@@ -97,7 +98,7 @@ class AttentionMaps : public Metric {
         for (double v : rate_head[i][l]) rate_layer[i][l] += v;
         rate_layer[i][l] /= static_cast<double>(p.H);
       }
-      diag_rates[i] /= static_cast<double>(p.B * p.L * p.H);
+      diag_rates[i] = mean_of(diag_rate_head[i]) / static_cast<double>(p.B);
     }
     record.set(probe_positions, p.N);
     record.set(first_position, p.first);

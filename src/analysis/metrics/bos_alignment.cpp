@@ -22,19 +22,21 @@ class BosAlignment : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     if (p.N - p.first < 2) return;
-    Json sites = Json::array();
-    auto add = [&](const Tensor& states) {
+    std::vector<const Tensor*> states{&p.resid_pre(0)};
+    for (std::int64_t l = 0; l < p.L; ++l) states.push_back(&p.attn_in(l));
+    std::vector<std::vector<double>> quantiles(states.size());
+    // Sites are independent: one per thread.
+#pragma omp parallel for schedule(dynamic)
+    for (std::size_t s = 0; s < states.size(); ++s) {
       std::vector<double> all;
       for (std::int64_t b = 0; b < p.B; ++b) {
-        const auto c = first_token_cosines(states.data<float>() + b * p.N * p.C, p.N, p.C, p.first);
+        const auto c = first_token_cosines(states[s]->data<float>() + b * p.N * p.C, p.N, p.C, p.first);
         all.insert(all.end(), c.begin(), c.end());
       }
-      Json q = Json::array();
-      for (double level : quantile_levels) q.push_back(quantile(all, level));
-      sites.push_back(q);
-    };
-    add(p.resid_pre(0));
-    for (std::int64_t l = 0; l < p.L; ++l) add(p.attn_in(l));
+      for (double level : quantile_levels) quantiles[s].push_back(quantile(all, level));
+    }
+    Json sites = Json::array();
+    for (const auto& q : quantiles) sites.push_back(q);
     record.set(bos_alignment, sites);
   }
 };

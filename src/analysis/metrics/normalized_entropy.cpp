@@ -32,23 +32,25 @@ class NormalizedEntropy : public Metric {
     std::int64_t rows = 0;
     for (std::int64_t i = p.first + 1; i < p.N; ++i) rows += chance::keys(p.shape(), i) >= 2;
     if (rows == 0) return record.set(entropy_normalized, out);
-    for (std::int64_t l = 0; l < p.L; ++l)
-      for (std::int64_t h = 0; h < p.H; ++h) {
-        for (std::int64_t b = 0; b < p.B; ++b) {
-          const float* a = p.probs(l) + ((b * p.H + h) * p.N) * p.N;
-          double sum = 0;
-          for (std::int64_t i = p.first + 1; i < p.N; ++i) {
-            const std::int64_t keys = chance::keys(p.shape(), i);
-            if (keys < 2) continue;
-            double entropy = 0;
-            for (std::int64_t j = 0; j <= i; ++j)
-              if (a[i * p.N + j] > 0) entropy -= a[i * p.N + j] * std::log(static_cast<double>(a[i * p.N + j]));
-            sum += entropy / std::log(static_cast<double>(keys));
-          }
-          out[l][h] += sum / static_cast<double>(rows);
+    // Heads are independent: one per thread, each writing its own cell.
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
+      const std::int64_t l = lh / p.H, h = lh % p.H;
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        const float* a = p.probs(l) + ((b * p.H + h) * p.N) * p.N;
+        double sum = 0;
+        for (std::int64_t i = p.first + 1; i < p.N; ++i) {
+          const std::int64_t keys = chance::keys(p.shape(), i);
+          if (keys < 2) continue;
+          double entropy = 0;
+          for (std::int64_t j = 0; j <= i; ++j)
+            if (a[i * p.N + j] > 0) entropy -= a[i * p.N + j] * std::log(static_cast<double>(a[i * p.N + j]));
+          sum += entropy / std::log(static_cast<double>(keys));
         }
-        out[l][h] /= static_cast<double>(p.B);
+        out[l][h] += sum / static_cast<double>(rows);
       }
+      out[l][h] /= static_cast<double>(p.B);
+    }
     record.set(entropy_normalized, out);
   }
 };

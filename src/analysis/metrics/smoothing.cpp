@@ -5,9 +5,10 @@
 // tokens after the first, probe mean.
 #include "analysis/fields.h"
 #include "analysis/grid.h"
-#include "analysis/head_slices.h"
 #include "analysis/head_updates.h"
 #include "analysis/metric.h"
+#include "engine/autograd.h"
+#include "ops/ops.h"
 
 namespace sinklab::analysis {
 namespace {
@@ -62,6 +63,20 @@ constexpr Field condition{.key = "smoothing_condition",
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using View = Eigen::Map<const RowMajor>;
 
+// Each head's rows of a (B, H, N, d_head) capture through its W_O^h: (B·N, d_model) per head. One
+// product per head for the whole probe, through the engine's GEMM, not one small product per
+// (sequence, head).
+std::vector<Tensor> through_wo(const Tensor& rows, const Tensor& wo, std::int64_t H, std::int64_t D) {
+  NoGradGuard no_grad;
+  const std::int64_t B = rows.shape()[0], N = rows.shape()[2];
+  std::vector<Tensor> out;
+  for (std::int64_t h = 0; h < H; ++h) {
+    const Tensor head = ops::reshape(ops::contiguous(ops::slice(rows, 1, h, h + 1)), {B * N, D});
+    out.push_back(ops::matmul(head, ops::transpose(ops::slice(wo, 1, h * D, (h + 1) * D), 0, 1)));  // W_O^h: (d_head, d_model)
+  }
+  return out;
+}
+
 class Smoothing : public Metric {
  public:
   std::string_view name() const override { return "smoothing"; }
@@ -74,23 +89,21 @@ class Smoothing : public Metric {
     Grid wz = grid(p.L, p.H), attn = grid(p.L, p.H), uniform = grid(p.L, p.H), dense = grid(p.L, p.H), flat = grid(p.L, p.H),
          bw = grid(p.L, p.H), bww = grid(p.L, p.H);
     const auto B = static_cast<double>(p.B);
-    // In float, on views of the captures (no copies), as the captures are; cosines returned in double.
-    std::vector<RowMajor> wo_h;  // (d_head, d_model) per (layer, head)
+    // In float, as the captures are, on views (no copies); cosines returned in double. Per layer:
+    // every head's writes z = V W_O^h and updates A z = (A V) W_O^h, then one sequence per task,
+    // its heads inside (they share X); each task's terms go to their own slot and are summed in
+    // order after, so the result does not depend on the threads.
+    std::vector<SmoothingTerms> terms(static_cast<std::size_t>(p.L * p.B * p.H));
     for (std::int64_t l = 0; l < p.L; ++l) {
       const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
-      for (std::int64_t h = 0; h < p.H; ++h) wo_h.push_back(head_out(wo, h, p.D).transpose().cast<float>());
-    }
-    // One (layer, sequence) per task, its heads inside (they share X); each task's terms go to
-    // their own slot and are summed in order after, so the result does not depend on the threads.
-    std::vector<SmoothingTerms> terms(static_cast<std::size_t>(p.L * p.B * p.H));
+      const std::vector<Tensor> writes = through_wo(p.values(l), wo, p.H, p.D), updates = through_wo(p.mixed(l), wo, p.H, p.D);
 #pragma omp parallel for schedule(dynamic)
-    for (std::int64_t lb = 0; lb < p.L * p.B; ++lb) {
-      const std::int64_t l = lb / p.B, b = lb % p.B;
-      const View x(p.attn_in(l).data<float>() + b * p.N * p.C, p.N, p.C);
-      for (std::int64_t h = 0; h < p.H; ++h) {
-        const View v(p.values(l) + (b * p.H + h) * p.N * p.D, p.N, p.D), mixed(p.mixed(l) + (b * p.H + h) * p.N * p.D, p.N, p.D);
-        const Eigen::MatrixXf z = v * wo_h[l * p.H + h], az = mixed * wo_h[l * p.H + h];
-        terms[(lb * p.H) + h] = smoothing_terms(x, z, az, p.first, p.shape().mask);
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        const View x(p.attn_in(l).data<float>() + b * p.N * p.C, p.N, p.C);
+        for (std::int64_t h = 0; h < p.H; ++h) {
+          const View z(writes[h].data<float>() + b * p.N * p.C, p.N, p.C), az(updates[h].data<float>() + b * p.N * p.C, p.N, p.C);
+          terms[((l * p.B + b) * p.H) + h] = smoothing_terms(x, z, az, p.first, p.shape().mask);
+        }
       }
     }
     for (std::int64_t l = 0; l < p.L; ++l)

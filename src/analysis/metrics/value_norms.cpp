@@ -27,26 +27,33 @@ class ValueNorms : public Metric {
 
   void compute(const ProbePass& p, Record& record) const override {
     Grid dominant = grid(p.L, p.H), ratio = grid(p.L, p.H), first_ratio = grid(p.L, p.H);
+    std::vector<Matrix> grams;  // ||v W_O^h||^2 = v S v^T, S per (layer, head), before the parallel loop
     for (std::int64_t l = 0; l < p.L; ++l) {
       const Tensor& wo = p.param("blocks." + std::to_string(l) + ".attn.wo.weight");
       for (std::int64_t h = 0; h < p.H; ++h) {
-        const std::int64_t s_key = analysis::dominant_key(p.mean_map(l, h).data(), p.N, p.first);
-        dominant[l][h] = static_cast<double>(s_key);
         const Matrix wo_h = head_out(wo, h, p.D).transpose();  // (D, C): row vector v W_O^h
-        const Matrix gram_o = wo_h * wo_h.transpose();         // ||v W_O||^2 = v S v^T
-        for (std::int64_t b = 0; b < p.B; ++b) {
-          const std::vector<double> norm = row_norms(head_values(p, l, h, b), gram_o);
-          const double total = std::accumulate(norm.begin(), norm.end(), 0.0);
-          auto of = [&](std::int64_t k) {
-            const double others = (total - norm[k]) / static_cast<double>(p.N - 1);
-            return others > 0 ? norm[k] / others : 0.0;
-          };
-          ratio[l][h] += of(s_key);
-          first_ratio[l][h] += of(p.first);
-        }
-        ratio[l][h] /= static_cast<double>(p.B);
-        first_ratio[l][h] /= static_cast<double>(p.B);
+        grams.push_back(wo_h * wo_h.transpose());
       }
+    }
+    // Heads are independent: one per thread, each writing its own cells.
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
+      const std::int64_t l = lh / p.H, h = lh % p.H;
+      const std::int64_t s_key = analysis::dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+      dominant[l][h] = static_cast<double>(s_key);
+      const Matrix& gram_o = grams[static_cast<std::size_t>(lh)];
+      for (std::int64_t b = 0; b < p.B; ++b) {
+        const std::vector<double> norm = row_norms(head_values(p, l, h, b), gram_o);
+        const double total = std::accumulate(norm.begin(), norm.end(), 0.0);
+        auto of = [&](std::int64_t k) {
+          const double others = (total - norm[k]) / static_cast<double>(p.N - 1);
+          return others > 0 ? norm[k] / others : 0.0;
+        };
+        ratio[l][h] += of(s_key);
+        first_ratio[l][h] += of(p.first);
+      }
+      ratio[l][h] /= static_cast<double>(p.B);
+      first_ratio[l][h] /= static_cast<double>(p.B);
     }
     record.set(dominant_key, dominant);
     record.set(value_norm_ratio, ratio);
