@@ -122,6 +122,9 @@ TEST(Config, ShippedConfigsLoad) {
   EXPECT_EQ(sw.runs.size(), 12u);
   const auto emergence = train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/attention-variants-emergence.yaml");
   EXPECT_EQ(emergence.runs.size(), 18u);  // 6 variants x 3 seeds
+  EXPECT_NO_THROW(train::load_config(std::string(SINKLAB_SOURCE_DIR) + "/configs/tinystories-bpe-reference.yaml"));
+  EXPECT_EQ(train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/cost-vs-width.yaml").runs.size(), 72u);
+  EXPECT_EQ(train::load_ablation(std::string(SINKLAB_SOURCE_DIR) + "/configs/ablations/cost-vs-width-long.yaml").runs.size(), 27u);
 }
 
 }  // namespace
