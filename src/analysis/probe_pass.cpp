@@ -8,6 +8,14 @@ namespace {
 
 std::string block(std::int64_t layer) { return "blocks." + std::to_string(layer); }
 
+// The capture points the metrics read (nn/captures.h), after "blocks.<l>".
+constexpr const char* probs_at = ".attn.probs";
+constexpr const char* values_at = ".attn.v";
+constexpr const char* mixed_at = ".attn.mixed";
+constexpr const char* attn_in_at = ".attn_in";
+constexpr const char* resid_pre_at = ".resid_pre";
+constexpr const char* resid_post_at = ".resid_post";
+
 }  // namespace
 
 ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config)
@@ -35,7 +43,7 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
   // Every capture a metric reads, looked up once here: metrics read them in parallel loops, where
   // a missing one could not be reported as an error.
   for (std::int64_t l = 0; l < L; ++l)
-    for (const char* capture : {".attn.probs", ".attn.v", ".attn.mixed", ".attn_in", ".resid_pre", ".resid_post"})
+    for (const char* capture : {probs_at, values_at, mixed_at, attn_in_at, resid_pre_at, resid_post_at})
       if (!captures_.tensors.contains(block(l) + capture)) fail("analysis: the probe's forward pass captured no {}{}", block(l), capture);
   mean_maps_.resize(static_cast<std::size_t>(L * H));
   for (std::int64_t l = 0; l < L; ++l)
@@ -50,22 +58,22 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
     }
 }
 
-const float* ProbePass::probs(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.probs").data<float>(); }
+const float* ProbePass::probs(std::int64_t layer) const { return captures_.tensors.at(block(layer) + probs_at).data<float>(); }
 
-const Tensor& ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.v"); }
+const Tensor& ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + values_at); }
 
-const Tensor& ProbePass::mixed(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn.mixed"); }
+const Tensor& ProbePass::mixed(std::int64_t layer) const { return captures_.tensors.at(block(layer) + mixed_at); }
 
 const Tensor* ProbePass::gate(std::int64_t layer) const {
   const auto it = captures_.tensors.find(block(layer) + ".attn.gate");
   return it == captures_.tensors.end() ? nullptr : &it->second;
 }
 
-const Tensor& ProbePass::resid_pre(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_pre"); }
+const Tensor& ProbePass::resid_pre(std::int64_t layer) const { return captures_.tensors.at(block(layer) + resid_pre_at); }
 
-const Tensor& ProbePass::attn_in(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".attn_in"); }
+const Tensor& ProbePass::attn_in(std::int64_t layer) const { return captures_.tensors.at(block(layer) + attn_in_at); }
 
-const Tensor& ProbePass::resid_post(std::int64_t layer) const { return captures_.tensors.at(block(layer) + ".resid_post"); }
+const Tensor& ProbePass::resid_post(std::int64_t layer) const { return captures_.tensors.at(block(layer) + resid_post_at); }
 
 const Tensor& ProbePass::param(const std::string& name) const { return params_.at(name); }
 
