@@ -20,7 +20,7 @@ struct VectorKernels {
   T (*exp_shifted)(const T* x, T shift, T* y, std::int64_t n);
   T (*log_sum_exp)(const T* x, T shift, std::int64_t n);
   T (*softmax_row)(const T* x, T* y, std::int64_t n, T in_scale, T out_scale);
-  std::pair<T, T> (*softmax_row_backward)(const T* p, T* d, T scale, std::int64_t n);
+  void (*softmax_weights_backward)(T* z, T* d, T lse, T dot, std::int64_t n);
   void (*normalize_row)(const T* x, const T* w, const T* b, T* y, std::int64_t n, T eps, bool center, T* stats);
   void (*normalize_row_backward)(const T* x, const T* g, const T* w, T mu, T rstd, std::int64_t n, bool center, T* gx,
                                  T* acc_w, T* acc_b);

@@ -105,12 +105,10 @@ SINKLAB_FLAT T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_s
 }
 
 template <class T>
-SINKLAB_FLAT std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n) {
-  const In<T> pv(p, n);
-  Out<T> dv(d, n);
-  const T dot = (dv * pv).sum(), mass = pv.sum();
-  dv = pv * (dv - dot) * scale;
-  return {dot, mass};
+SINKLAB_FLAT void softmax_weights_backward(T* z, T* d, T lse, T dot, std::int64_t n) {
+  Out<T> p(z, n), dv(d, n);
+  p = (p - lse).exp();
+  dv = p * (dv - dot);
 }
 
 template <class T>
@@ -171,12 +169,12 @@ SINKLAB_FLAT void adamw_update(float* __restrict p, const float* __restrict g, f
 constexpr VectorKernels<float> table_f32{
     gelu_tanh<float>, gelu_tanh_backward<float>, silu<float>,          silu_backward<float>,
     sigmoid<float>,   sigmoid_backward<float>,   max_of<float>,        exp_shifted<float>,
-    log_sum_exp<float>, softmax_row<float>,      softmax_row_backward<float>, normalize_row<float>,
+    log_sum_exp<float>, softmax_row<float>,      softmax_weights_backward<float>, normalize_row<float>,
     normalize_row_backward<float>, sum_squares,  adamw_update};
 constexpr VectorKernels<double> table_f64{
     gelu_tanh<double>, gelu_tanh_backward<double>, silu<double>,          silu_backward<double>,
     sigmoid<double>,   sigmoid_backward<double>,   max_of<double>,        exp_shifted<double>,
-    log_sum_exp<double>, softmax_row<double>,      softmax_row_backward<double>, normalize_row<double>,
+    log_sum_exp<double>, softmax_row<double>,      softmax_weights_backward<double>, normalize_row<double>,
     normalize_row_backward<double>, nullptr,       nullptr};
 
 }  // namespace

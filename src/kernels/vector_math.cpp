@@ -154,8 +154,8 @@ T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_scale) {
 }
 
 template <class T>
-std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n) {
-  return kernels<T>().softmax_row_backward(p, d, scale, n);
+void softmax_weights_backward(T* z, T* d, T lse, T dot, std::int64_t n) {
+  kernels<T>().softmax_weights_backward(z, d, lse, dot, n);
 }
 
 template <class T>
@@ -185,8 +185,8 @@ template void sigmoid_backward<float>(const float*, const float*, float*, std::i
 template void sigmoid_backward<double>(const double*, const double*, double*, std::int64_t);
 template float softmax_row<float>(const float*, float*, std::int64_t, float, float);
 template double softmax_row<double>(const double*, double*, std::int64_t, double, double);
-template std::pair<float, float> softmax_row_backward<float>(const float*, float*, float, std::int64_t);
-template std::pair<double, double> softmax_row_backward<double>(const double*, double*, double, std::int64_t);
+template void softmax_weights_backward<float>(float*, float*, float, float, std::int64_t);
+template void softmax_weights_backward<double>(double*, double*, double, double, std::int64_t);
 template float max_of<float>(const float*, std::int64_t);
 template double max_of<double>(const double*, std::int64_t);
 template float exp_shifted<float>(const float*, float, float*, std::int64_t);

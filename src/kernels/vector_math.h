@@ -51,10 +51,11 @@ T softmax_row(const T* x, T* y, std::int64_t n, T in_scale, T out_scale);
 template <class T>
 T log_sum_exp(const T* x, T shift, std::int64_t n);
 
-// The backward of one softmax row p, in place in d: d = scale * p * (d - sum(d p)). Returns
-// {sum(d p), sum(p)} (the second is the row's mass, below 1 when a sink column takes the rest).
+// The backward of one softmax row recomputed from its scores z and log-sum-exp: z = p = exp(z - lse),
+// then d = p * (d - dot) in place of dP, with dot = sum(p dP) over the whole row (a tile of
+// attention keys; FlashAttention's backward).
 template <class T>
-std::pair<T, T> softmax_row_backward(const T* p, T* d, T scale, std::int64_t n);
+void softmax_weights_backward(T* z, T* d, T lse, T dot, std::int64_t n);
 
 // One row of LayerNorm (center) or RMSNorm: mu = mean(x) (0 without center), rstd = 1/sqrt(mean((x -
 // mu)^2) + eps), y = (x - mu) rstd w + b (w, b may be null). Writes stats = {mu, rstd}.

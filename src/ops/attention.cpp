@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <tuple>
 
 #include "engine/autograd.h"
@@ -62,9 +63,13 @@ struct Shape4 {
   std::int64_t BH, H, T, D;
 };
 
-// Queries are taken in blocks of this many rows: a block's strip of scores stays in cache from
-// the product through the row pass to the weighted sum, and skips the keys after its last query.
+// Queries are taken in blocks of query_block rows and keys in tiles of key_block: a block-by-tile
+// of scores (128 KB in fp32; two in the backward) stays in cache from its product through the row pass to the next
+// product. No T x T matrix is kept: the forward keeps one statistic per query row (log-sum-exp for
+// softmax, the row sum for sigmoid) and the backward recomputes each tile from Q, K and it, as
+// FlashAttention does (at T4096 the kept probabilities were 1 GB for a 4-layer model).
 constexpr std::int64_t query_block = 64;
+constexpr std::int64_t key_block = 512;
 
 // Rows [first, first + n) of a matrix with unit-stride rows `ld` apart, `cols` wide, or their
 // transpose.
@@ -98,91 +103,153 @@ void for_each_pair(std::int64_t count, std::int64_t work, Body&& body) {
 // itself (no_self) from the second query on; query 0 always keeps its one key.
 struct KeyRange {
   std::int64_t first, last;
-  std::int64_t count() const { return last - first + 1; }
 };
 KeyRange keys_of(std::int64_t i, KeyMask mask) {
   return {mask == KeyMask::no_first && i > 0 ? 1 : 0, mask == KeyMask::no_self && i > 0 ? i - 1 : i};
 }
 
-// Zeroes the entries of a T-wide row outside the keys.
+// The keys query i sees inside the tile of keys [c0, c0 + m), as offsets [lo, hi) into the tile's
+// row (lo >= hi: none). Entries outside are zeroed, so the tile's products skip them.
+struct TileKeys {
+  std::int64_t lo, hi;
+  bool empty() const { return lo >= hi; }
+};
 template <class S>
-void zero_outside(S* row, KeyRange k, std::int64_t T) {
-  for (std::int64_t j = 0; j < k.first; ++j) row[j] = 0;
-  for (std::int64_t j = k.last + 1; j < T; ++j) row[j] = 0;
+TileKeys tile_keys(S* row, std::int64_t i, std::int64_t c0, std::int64_t m, KeyMask mask) {
+  const KeyRange k = keys_of(i, mask);
+  TileKeys t{std::max<std::int64_t>(k.first - c0, 0), std::min<std::int64_t>(k.last + 1 - c0, m)};
+  if (t.empty()) t = {m, m};
+  std::fill(row, row + t.lo, S(0));
+  std::fill(row + t.hi, row + m, S(0));
+  return t;
 }
 
-// Turns row r (query i of head h) of raw scores q.k into attention weights, in place; zeroes the
-// keys it does not see. `extra` receives the sigmoid row sum (sigmoid) or nothing.
+// The sigmoid weights sigmoid(z + bias) of n scores, in place; returns their sum.
 template <class S>
-void normalize_row(S* row, S* extra, const S* sink, std::int64_t i, std::int64_t h, std::int64_t T, const AttentionOptions& o,
-                   double scale) {
-  const auto sc = static_cast<S>(scale);
-  const KeyRange k = keys_of(i, o.mask);
-  S* seen = row + k.first;
-  const std::int64_t n = k.count();
-  if (o.kind == AttentionKind::sigmoid) {
-    S sum = 0;
-    for (std::int64_t j = 0; j < n; ++j) sum += (seen[j] = S(1) / (S(1) + std::exp(-(seen[j] * sc + static_cast<S>(o.sigmoid_bias)))));
-    *extra = sum;
-    if (o.normalize)
-      for (std::int64_t j = 0; j < n; ++j) seen[j] /= sum;
-  } else if (!sink) {
-    kernels::softmax_row(seen, seen, n, sc, S(1));
-  } else {
-    for (std::int64_t j = 0; j < n; ++j) seen[j] *= sc;
-    const S m = std::max(kernels::max_of(seen, n), sink[h]);
-    const S sum = std::exp(sink[h] - m) + kernels::exp_shifted(seen, m, seen, n);
-    const S inv = S(1) / sum;
-    for (std::int64_t j = 0; j < n; ++j) seen[j] *= inv;
-  }
-  zero_outside(row, k, T);
+S sigmoid_weights(S* z, std::int64_t n, S bias) {
+  for (std::int64_t j = 0; j < n; ++j) z[j] += bias;
+  kernels::sigmoid(z, z, n);
+  S sum = 0;
+  for (std::int64_t j = 0; j < n; ++j) sum += z[j];
+  return sum;
 }
 
-// Given dP for row r (query i) in place in d, writes d(loss)/d(q.k) and zeroes the keys it does
-// not see; returns the row's d(loss)/d(b_h) when there is a sink.
+// Rows [r0, r0 + n) of Q times the score scale, contiguous: the tiles' scores come out scaled, and
+// the backward's dK = dSᵀ (scale Q) carries the scale the chain rule puts there.
 template <class S>
-S score_gradient_row(const S* p_row, const S* extra, S* d_row, std::int64_t i, std::int64_t T, const AttentionOptions& o,
-                     double scale) {
-  const auto sc = static_cast<S>(scale);
-  const KeyRange k = keys_of(i, o.mask);
-  const S* p = p_row + k.first;
-  S* d = d_row + k.first;
-  const std::int64_t n = k.count();
-  S sink_grad = 0;
-  if (o.kind == AttentionKind::sigmoid) {
-    const S sum = *extra;
-    S dot = 0;
-    if (o.normalize)
-      for (std::int64_t j = 0; j < n; ++j) dot += d[j] * p[j];
-    for (std::int64_t j = 0; j < n; ++j) {
-      const S a = o.normalize ? p[j] * sum : p[j];  // the sigmoid itself
-      const S da = o.normalize ? (d[j] - dot) / sum : d[j];
-      d[j] = da * a * (S(1) - a) * sc;
-    }
-  } else {
-    const auto [dot, mass] = kernels::softmax_row_backward(p, d, sc, n);
-    sink_grad = -(S(1) - mass) * dot;  // the sink column has weight 1 - mass and no value, so its dP is 0
-  }
-  zero_outside(d_row, k, T);
-  return sink_grad;
+const S* scaled_queries(const S* q, std::int64_t ld, std::int64_t r0, std::int64_t n, std::int64_t D, S scale, S* into) {
+  for (std::int64_t r = 0; r < n; ++r)
+    for (std::int64_t d = 0; d < D; ++d) into[r * D + d] = q[(r0 + r) * ld + d] * scale;
+  return into;
 }
 
-// Forward of pair i: P = normalize(Q Kᵀ), O = P V, one block of queries at a time.
+// The scratch one thread needs for a pair, forward and backward alike: two tiles, a block of
+// scaled queries, a block of output and three numbers per row.
+constexpr std::int64_t scratch_size(std::int64_t D) { return 2 * query_block * key_block + query_block * (2 * D + 3); }
+
+// Forward of pair i, one block of queries at a time, its keys one tile at a time with a running
+// maximum and sum per row (online softmax). A sink column is a key of logit b_h and no value: the
+// running maximum and sum start from it. stats gets each row's log-sum-exp (softmax) or sum
+// (sigmoid).
 template <class S>
-void forward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, S* probs, S* extra, const S* sink,
-                  const HeadsOut& out, const Shape4& s, const AttentionOptions& o, double scale) {
+void forward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, S* stats, const S* sink, const HeadsOut& out,
+                  const Shape4& s, const AttentionOptions& o, double scale, S* work) {
   const DType dt = dtype_of<S>();
   const std::int64_t T = s.T, D = s.D;
+  const auto bias = static_cast<S>(o.sigmoid_bias);
+  const bool softmax = o.kind == AttentionKind::softmax;
   const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i), *vi = matrix<S>(v, i);
-  S* p = probs + i * T * T;
   S* oi = matrix<S>(out, i);
+  S* tile = work;
+  S* q_block = tile + 2 * query_block * key_block;
+  S* acc = q_block + query_block * D;  // the block's unnormalised output
+  S* run_max = acc + query_block * D;
+  S* run_sum = run_max + query_block;
   for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {
     const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
-    kernels::gemm_on_this_thread(dt, rows_of(qi, q.row_stride, r0, n, D), rows_of_transposed(ki, k.row_stride, 0, keys, D),
-                                 p + r0 * T, false, T);
-    for (std::int64_t r = r0; r < r0 + n; ++r) normalize_row(p + r * T, extra + i * T + r, sink, r, i % s.H, T, o, scale);
-    kernels::gemm_on_this_thread(dt, rows_of(p, T, r0, n, keys), rows_of(vi, v.row_stride, 0, keys, D),
-                                 oi + r0 * out.row_stride, false, out.row_stride);
+    const S* qs = scaled_queries(qi, q.row_stride, r0, n, D, static_cast<S>(scale), q_block);
+    std::fill(acc, acc + n * D, S(0));
+    std::fill(run_max, run_max + n, sink ? sink[i % s.H] : -std::numeric_limits<S>::infinity());
+    std::fill(run_sum, run_sum + n, sink ? S(1) : S(0));
+    for (std::int64_t c0 = 0; c0 < keys; c0 += key_block) {
+      const std::int64_t m = std::min(key_block, keys - c0);
+      kernels::gemm_on_this_thread(dt, rows_of(qs, D, 0, n, D), rows_of_transposed(ki, k.row_stride, c0, m, D), tile);
+      for (std::int64_t r = 0; r < n; ++r) {
+        S* row = tile + r * m;
+        const TileKeys t = tile_keys(row, r0 + r, c0, m, o.mask);
+        if (t.empty()) continue;
+        S* seen = row + t.lo;
+        const std::int64_t cnt = t.hi - t.lo;
+        if (!softmax) {
+          run_sum[r] += sigmoid_weights(seen, cnt, bias);
+          continue;
+        }
+        const S top = kernels::max_of(seen, cnt);
+        if (top > run_max[r]) {  // rescale what the row has summed so far to the new maximum
+          const S shrink = std::exp(run_max[r] - top);
+          run_sum[r] *= shrink;
+          for (std::int64_t d = 0; d < D; ++d) acc[r * D + d] *= shrink;
+          run_max[r] = top;
+        }
+        run_sum[r] += kernels::exp_shifted(seen, run_max[r], seen, cnt);
+      }
+      kernels::gemm_on_this_thread(dt, rows_of(tile, m, 0, n, m), rows_of(vi, v.row_stride, c0, m, D), acc, true);
+    }
+    for (std::int64_t r = 0; r < n; ++r) {
+      const S inv = softmax || o.normalize ? S(1) / run_sum[r] : S(1);
+      for (std::int64_t d = 0; d < D; ++d) oi[(r0 + r) * out.row_stride + d] = acc[r * D + d] * inv;
+      stats[i * T + r0 + r] = softmax ? run_max[r] + std::log(run_sum[r]) : run_sum[r];
+    }
+  }
+}
+
+// The attention weights of one tile row from its scaled scores, in place: exp(z - lse) (softmax)
+// or the sigmoid, divided by the row sum when normalised.
+template <class S>
+void weights_from_scores(S* z, std::int64_t n, S stat, const AttentionOptions& o) {
+  if (o.kind == AttentionKind::softmax) {
+    kernels::exp_shifted(z, stat, z, n);
+    return;
+  }
+  sigmoid_weights(z, n, static_cast<S>(o.sigmoid_bias));
+  if (o.normalize)
+    for (std::int64_t j = 0; j < n; ++j) z[j] /= stat;
+}
+
+// Pair i's attention weights (T x T, row r holds the keys query r sees) for the analysis probe,
+// recomputed from Q, K and the forward's row statistics.
+template <class S>
+void probs_pair(std::int64_t i, const Heads& q, const Heads& k, const S* stats, S* probs, const Shape4& s, const AttentionOptions& o,
+                double scale, S* work) {
+  const std::int64_t T = s.T, D = s.D;
+  const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i);
+  S* p = probs + i * T * T;
+  for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {
+    const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
+    const S* qs = scaled_queries(qi, q.row_stride, r0, n, D, static_cast<S>(scale), work);
+    kernels::gemm_on_this_thread(dtype_of<S>(), rows_of(qs, D, 0, n, D), rows_of_transposed(ki, k.row_stride, 0, keys, D), p + r0 * T,
+                                 false, T);
+    for (std::int64_t r = r0; r < r0 + n; ++r) {
+      const TileKeys t = tile_keys(p + r * T, r, 0, T, o.mask);
+      weights_from_scores(p + r * T + t.lo, t.hi - t.lo, stats[i * T + r], o);
+    }
+  }
+}
+
+// d(loss)/d(score) of one tile row's keys, in place of dP, from the sigmoid weights p: through the
+// sigmoid a and, when normalised, the row sum (dot = dO . O = sum_j p_j dP_j). The softmax's is
+// kernels::softmax_weights_backward (dot the same, a sink having no value). Both are unscaled: the
+// scale rides on the queries (dK) and is applied to dQ once per block.
+template <class S>
+void sigmoid_score_gradients(const S* p, S* d, std::int64_t n, S dot, S stat, const AttentionOptions& o) {
+  if (o.normalize) {
+    const S inv = S(1) / stat;
+    for (std::int64_t j = 0; j < n; ++j) {
+      const S a = p[j] * stat;
+      d[j] = (d[j] - dot) * inv * a * (S(1) - a);
+    }
+  } else {
+    for (std::int64_t j = 0; j < n; ++j) d[j] *= p[j] * (S(1) - p[j]);
   }
 }
 
@@ -191,41 +258,66 @@ struct Grads {
   bool want_q, want_k, want_v;
 };
 
-// Backward of pair i, with dS (T x T) in scratch. Row sink gradients go to sink_rows.
+// Backward of pair i, tile by tile as the forward: P recomputed from the row statistics, dP = dO Vᵀ,
+// dS from both; then dQ += dS K, dK += dSᵀ Q and dV += Pᵀ dO over the tile. Row sink gradients go to
+// sink_rows.
 template <class S>
-void backward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, const Heads& g, const S* probs, const S* extra,
-                   S* ds, S* sink_rows, const Grads& grads, const Shape4& s, const AttentionOptions& o, double scale) {
+void backward_pair(std::int64_t i, const Heads& q, const Heads& k, const Heads& v, const Heads& out, const Heads& g, const S* stats,
+                   const S* sink, S* sink_rows, const Grads& grads, const Shape4& s, const AttentionOptions& o, double scale, S* work) {
   const DType dt = dtype_of<S>();
   const std::int64_t T = s.T, D = s.D;
-  const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i), *vi = matrix<S>(v, i), *gi = matrix<S>(g, i);
-  const S* p = probs + i * T * T;
-  for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {  // dP = dO Vᵀ, then d(q.k) in place
-    const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
-    kernels::gemm_on_this_thread(dt, rows_of(gi, g.row_stride, r0, n, D), rows_of_transposed(vi, v.row_stride, 0, keys, D),
-                                 ds + r0 * T, false, T);
-    for (std::int64_t r = r0; r < r0 + n; ++r) {
-      const S sink_grad = score_gradient_row(p + r * T, extra + i * T + r, ds + r * T, r, T, o, scale);
-      if (sink_rows) sink_rows[i * T + r] = sink_grad;
-    }
+  const auto sc = static_cast<S>(scale);
+  const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i), *vi = matrix<S>(v, i), *gi = matrix<S>(g, i), *oi = matrix<S>(out, i);
+  S* gq = grads.want_q ? matrix<S>(grads.q, i) : nullptr;
+  S* gk = grads.want_k ? matrix<S>(grads.k, i) : nullptr;
+  S* gv = grads.want_v ? matrix<S>(grads.v, i) : nullptr;
+  for (std::int64_t r = 0; r < T; ++r) {  // dK and dV gather over query blocks
+    if (gk) std::fill_n(gk + r * grads.k.row_stride, D, S(0));
+    if (gv) std::fill_n(gv + r * grads.v.row_stride, D, S(0));
   }
-  for (std::int64_t b0 = 0; b0 < T; b0 += query_block) {
-    const std::int64_t n = std::min(query_block, T - b0), later = T - b0;
-    if (grads.want_q) {  // dQ = dS K over the keys up to the block's last query
-      S* gq = matrix<S>(grads.q, i);
-      kernels::gemm_on_this_thread(dt, rows_of(ds, T, b0, n, b0 + n), rows_of(ki, k.row_stride, 0, b0 + n, D),
-                                   gq + b0 * grads.q.row_stride, false, grads.q.row_stride);
+  S* p_tile = work;
+  S* d_tile = p_tile + query_block * key_block;
+  S* q_block = d_tile + query_block * key_block;
+  S* row_dot = q_block + query_block * D;
+  for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {
+    const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
+    const S* qs = scaled_queries(qi, q.row_stride, r0, n, D, sc, q_block);
+    for (std::int64_t r = 0; r < n; ++r) {
+      const S *go = gi + (r0 + r) * g.row_stride, *oo = oi + (r0 + r) * out.row_stride;
+      S dot = 0;
+      for (std::int64_t d = 0; d < D; ++d) dot += go[d] * oo[d];
+      row_dot[r] = dot;
+      if (sink_rows) sink_rows[i * T + r0 + r] = -std::exp(sink[i % s.H] - stats[i * T + r0 + r]) * dot;
     }
-    // Keys b0.. are seen by queries b0.. only: dK = dSᵀ Q and dV = Pᵀ dO over those rows.
-    if (grads.want_k) {
-      S* gk = matrix<S>(grads.k, i);
-      kernels::gemm_on_this_thread(dt, {ds + b0 * T + b0, 1, n, later, 0, 1, T}, rows_of(qi, q.row_stride, b0, later, D),
-                                   gk + b0 * grads.k.row_stride, false, grads.k.row_stride);
+    for (std::int64_t c0 = 0; c0 < keys; c0 += key_block) {
+      const std::int64_t m = std::min(key_block, keys - c0);
+      kernels::gemm_on_this_thread(dt, rows_of(qs, D, 0, n, D), rows_of_transposed(ki, k.row_stride, c0, m, D), p_tile);
+      kernels::gemm_on_this_thread(dt, rows_of(gi, g.row_stride, r0, n, D), rows_of_transposed(vi, v.row_stride, c0, m, D), d_tile);
+      for (std::int64_t r = 0; r < n; ++r) {
+        S *p = p_tile + r * m, *d = d_tile + r * m;
+        const TileKeys t = tile_keys(p, r0 + r, c0, m, o.mask);
+        tile_keys(d, r0 + r, c0, m, o.mask);
+        const S stat = stats[i * T + r0 + r];
+        if (o.kind == AttentionKind::softmax) {
+          kernels::softmax_weights_backward(p + t.lo, d + t.lo, stat, row_dot[r], t.hi - t.lo);
+        } else {
+          weights_from_scores(p + t.lo, t.hi - t.lo, stat, o);
+          sigmoid_score_gradients(p + t.lo, d + t.lo, t.hi - t.lo, row_dot[r], stat, o);
+        }
+      }
+      if (gq)
+        kernels::gemm_on_this_thread(dt, rows_of(d_tile, m, 0, n, m), rows_of(ki, k.row_stride, c0, m, D), gq + r0 * grads.q.row_stride,
+                                     c0 > 0, grads.q.row_stride);
+      if (gk)
+        kernels::gemm_on_this_thread(dt, {d_tile, 1, m, n, 0, 1, m}, rows_of(qs, D, 0, n, D), gk + c0 * grads.k.row_stride, true,
+                                     grads.k.row_stride);
+      if (gv)
+        kernels::gemm_on_this_thread(dt, {p_tile, 1, m, n, 0, 1, m}, rows_of(gi, g.row_stride, r0, n, D), gv + c0 * grads.v.row_stride,
+                                     true, grads.v.row_stride);
     }
-    if (grads.want_v) {
-      S* gv = matrix<S>(grads.v, i);
-      kernels::gemm_on_this_thread(dt, {p + b0 * T + b0, 1, n, later, 0, 1, T}, rows_of(gi, g.row_stride, b0, later, D),
-                                   gv + b0 * grads.v.row_stride, false, grads.v.row_stride);
-    }
+    if (gq)
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t d = 0; d < D; ++d) gq[(r0 + r) * grads.q.row_stride + d] *= sc;
   }
 }
 
@@ -253,39 +345,46 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
   }
   const Tensor sink = sink_in.defined() ? detail::contiguous_data(sink_in) : Tensor();
   const double scale = options.scale != 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(D));
-  Shape probs_shape(shape.begin(), shape.end() - 1);
-  probs_shape.push_back(T);
+  // Each thread's tiles; with static scheduling only the first BH threads get pairs.
+  const auto scratch = [s](DType dt) {
+    return Tensor::empty({std::min<std::int64_t>(s.BH, omp_get_max_threads()), scratch_size(s.D)}, dt);
+  };
+  const std::int64_t work = s.BH * s.T * s.T * s.D;
 
-  Tensor probs = Tensor::empty(probs_shape, dtype);  // (BH, T, T); row i holds the keys query i sees
-  Tensor extra = Tensor::empty({s.BH * T}, dtype);
+  Tensor stats = Tensor::empty({s.BH * T}, dtype);  // per query row: log-sum-exp (softmax) or sum (sigmoid)
   auto [out, out_view] = heads_output(shape, dtype);
+  AttentionResult result;
   dispatch_float(dtype, name, [&, &out_view = out_view]<class S>() {
     const S* sink_data = sink.defined() ? sink.data<S>() : nullptr;
-    for_each_pair(s.BH, s.BH * T * T * D, [&](std::int64_t i, int) {
-      forward_pair<S>(i, q, k, v, probs.data<S>(), extra.data<S>(), sink_data, out_view, s, options, scale);
+    const Tensor tiles = scratch(dtype);
+    for_each_pair(s.BH, work, [&](std::int64_t i, int thread) {
+      forward_pair<S>(i, q, k, v, stats.data<S>(), sink_data, out_view, s, options, scale, tiles.data<S>() + thread * scratch_size(s.D));
+    });
+    if (!options.return_probs) return;
+    Shape probs_shape(shape.begin(), shape.end() - 1);
+    probs_shape.push_back(T);
+    result.probs = Tensor::empty(probs_shape, dtype);  // only the probe pays for a T x T matrix
+    for_each_pair(s.BH, work, [&](std::int64_t i, int thread) {
+      probs_pair<S>(i, q, k, stats.data<S>(), result.probs.data<S>(), s, options, scale, tiles.data<S>() + thread * scratch_size(s.D));
     });
   });
 
-  AttentionResult result;
-  if (options.return_probs) result.probs = probs.detach();
   inputs.push_back(sink_in);
   result.out = record(out, name, inputs,
-                      [name, q, k, v, probs, extra, s, scale, options, has_sink = sink.defined(), make_grads = std::move(make_grads)](
-                          const Tensor& g_in, const std::vector<bool>& needs) {
-                        const DType dt = probs.dtype();
+                      [name, q, k, v, o = heads(out.detach()), stats, sink, s, scale, options, scratch, work,
+                       make_grads = std::move(make_grads)](const Tensor& g_in, const std::vector<bool>& needs) {
+                        const DType dt = stats.dtype();
                         const Heads g = heads(g_in);
                         GradTargets targets = make_grads(needs);
+                        const bool has_sink = sink.defined();
                         Tensor sink_rows = has_sink ? Tensor::empty({s.BH * s.T}, dt) : Tensor();
-                        // Each thread's dS; with static scheduling only the first BH threads get pairs.
-                        const std::int64_t slots = std::min<std::int64_t>(s.BH, omp_get_max_threads());
-                        Tensor scratch = Tensor::empty({slots, s.T, s.T}, dt);
+                        const Tensor tiles = scratch(dt);
                         Tensor gsink;
                         dispatch_float(dt, name, [&]<class S>() {
                           S* sink_row_data = has_sink ? sink_rows.data<S>() : nullptr;
-                          for_each_pair(s.BH, s.BH * s.T * s.T * s.D, [&](std::int64_t i, int thread) {
-                            S* ds = scratch.data<S>() + thread * s.T * s.T;
-                            backward_pair<S>(i, q, k, v, g, probs.data<S>(), extra.data<S>(), ds, sink_row_data, targets.grads, s,
-                                             options, scale);
+                          for_each_pair(s.BH, work, [&](std::int64_t i, int thread) {
+                            backward_pair<S>(i, q, k, v, o, g, stats.data<S>(), has_sink ? sink.data<S>() : nullptr, sink_row_data,
+                                             targets.grads, s, options, scale, tiles.data<S>() + thread * scratch_size(s.D));
                           });
                           if (has_sink) {  // summed in row order: reproducible
                             gsink = Tensor::zeros({s.H}, dt);

@@ -24,11 +24,12 @@ double parameters(const Config& c, double vocab) {
 }
 
 // Floats kept per layer for the backward pass of a batch of `rows` positions: projections,
-// norms, MLP activations, the attention output and its probabilities (`sequences` x H x N x N).
+// norms, MLP activations, the attention output and one statistic per query row and head
+// (`sequences` x H x N; the backward recomputes the probabilities tile by tile).
 double layer_activations(const Config& c, double rows, double sequences, double positions) {
   const auto& m = c.model;
   const double d = static_cast<double>(m.d_model), f = static_cast<double>(m.d_ff), H = static_cast<double>(m.n_head);
-  return rows * (12 * d + (m.mlp == nn::MlpKind::swiglu ? 5 : 3) * f) + sequences * H * positions * positions;
+  return rows * (12 * d + (m.mlp == nn::MlpKind::swiglu ? 5 : 3) * f) + sequences * H * positions;
 }
 
 }  // namespace

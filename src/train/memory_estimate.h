@@ -24,7 +24,7 @@ struct MemoryEstimate {
 std::int64_t vocab_size_of(const Config& config);
 
 // Training: weights, gradients and AdamW moments; the activations kept for one micro-batch's
-// backward pass (attention keeps B·H·T² probabilities per layer); the validation batches; the
+// backward pass (attention keeps B·H·T row statistics per layer); the validation batches; the
 // analysis probe. Sizes are in doubles, so absurd values cannot overflow the sum.
 MemoryEstimate training_memory(const Config& config);
 // Evaluating `batches` validation batches of a run.

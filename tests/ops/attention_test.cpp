@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <cmath>
 
 #include "engine/parallel.h"
@@ -43,15 +45,19 @@ TEST(Attention, SigmoidGradientWithAndWithoutNormalisation) {
   }
 }
 
-// Queries are processed in blocks of 64 rows that skip later keys: 130 rows make two full blocks
-// and a partial one, in every variant.
-TEST(Attention, GradientAcrossQueryBlocks) {
+// 300 rows: five query blocks, and two key tiles for the last queries (the running maximum and sum
+// carried from one tile to the next; under no_self query 256 sees nothing of its second tile).
+// One head of width 1 keeps the numerical gradients affordable under the sanitizers.
+TEST(Attention, GradientAcrossQueryBlocksAndKeyTiles) {
   Rng rng(117);
-  const Shape shape{1, 2, 130, 2};
+  const Shape shape{1, 1, 300, 1};
   Tensor q = random_input(shape, rng, true), k = random_input(shape, rng), v = random_input(shape, rng);
-  Tensor sink = random_input({2}, rng);
-  expect_gradcheck("causal_attention",
-                   [](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], {}, in[3]).out; }, {q, k, v, sink});
+  Tensor sink = random_input({1}, rng);
+  for (const ops::KeyMask mask : {ops::KeyMask::causal, ops::KeyMask::no_self}) {
+    const ops::AttentionOptions o{.mask = mask};
+    expect_gradcheck("causal_attention", [o](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], o, in[3]).out; },
+                     {q, k, v, sink});
+  }
   const ops::AttentionOptions o{.kind = ops::AttentionKind::sigmoid, .normalize = true, .sigmoid_bias = -0.7};
   expect_gradcheck("causal_attention", [o](const Inputs& in) { return ops::causal_attention(in[0], in[1], in[2], o).out; },
                    {q, k, v});
@@ -278,12 +284,18 @@ TEST(Attention, KeyMasksMatchTheirDefinitions) {
     }
 }
 
-// The fused op equals the composition of its parts: scores, causal mask, softmax, weighted sum.
+// The fused op equals the composition of its parts: scores, causal mask, softmax, weighted sum, in
+// its outputs, probabilities and gradients. Keys from 256 on (the second key tile) are scaled up, so
+// the rows' maxima move from tile to tile.
 TEST(Attention, MatchesComposedOps) {
   Rng rng(112);
-  const std::int64_t B = 2, H = 3, T = 130, D = 4;  // three query blocks
-  Tensor q = randn({B, H, T, D}, rng, 1.0, DType::f64), k = randn({B, H, T, D}, rng, 1.0, DType::f64),
-         v = randn({B, H, T, D}, rng, 1.0, DType::f64);
+  const std::int64_t B = 2, H = 3, T = 300, D = 4;  // five query blocks, two key tiles
+  std::vector<double> key_scale(T, 1.0);
+  std::fill(key_scale.begin() + 256, key_scale.end(), 4.0);
+  Tensor q = randn({B, H, T, D}, rng, 1.0, DType::f64).set_requires_grad(),
+         k = (randn({B, H, T, D}, rng, 1.0, DType::f64) * Tensor::from_vector(key_scale, {1, 1, T, 1})).detach().set_requires_grad(),
+         v = randn({B, H, T, D}, rng, 1.0, DType::f64).set_requires_grad();
+  const Tensor weights = randn({B, H, T, D}, rng, 1.0, DType::f64);
   std::vector<double> mask(T * T);
   for (std::int64_t i = 0; i < T; ++i)
     for (std::int64_t j = 0; j < T; ++j) mask[i * T + j] = j <= i ? 0.0 : -1e30;
@@ -297,13 +309,44 @@ TEST(Attention, MatchesComposedOps) {
   ASSERT_EQ(result.probs.shape(), (Shape{B, H, T, T}));
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_NEAR(p[i], pw[i], 1e-12);
   EXPECT_FALSE(result.probs.requires_grad());
+  std::vector<std::vector<double>> grads[2];  // fused, composed
+  for (int n = 0; n < 2; ++n) {
+    backward(ops::sum((n == 0 ? result.out : expected) * weights));
+    for (Tensor* t : {&q, &k, &v}) {
+      grads[n].push_back(t->grad().to_vector<double>());
+      t->zero_grad();
+    }
+  }
+  for (std::size_t n = 0; n < 3; ++n)
+    for (std::size_t i = 0; i < grads[0][n].size(); ++i)
+      ASSERT_NEAR(grads[0][n][i], grads[1][n][i], 1e-10) << "input " << n << " element " << i;
+}
+
+// Forward and backward at T = 16384 keep no T x T matrix: the probabilities alone would be 1 GiB,
+// and the process's peak memory grows by far less (ctest runs each test in its own process).
+TEST(Attention, KeepsNoTByTMatrix) {
+  const auto peak_mib = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024;
+  };
+  const std::int64_t T = 16384;
+  Rng rng(120);
+  Tensor q = randn({1, 1, T, 8}, rng).set_requires_grad(), k = randn({1, 1, T, 8}, rng).set_requires_grad(),
+         v = randn({1, 1, T, 8}, rng).set_requires_grad();
+  const Tensor weights = randn({1, 1, T, 8}, rng);
+  const double before = peak_mib();
+  backward(ops::sum(ops::causal_attention(q, k, v).out * weights));
+  const double grown = peak_mib() - before, t_by_t = double(T) * T * 4 / (1 << 20);
+  EXPECT_LT(grown, t_by_t / 8) << "peak memory grew " << grown << " MiB; a T x T matrix is " << t_by_t << " MiB";
+  EXPECT_TRUE(std::isfinite(q.grad().to_vector<float>()[0]));
 }
 
 // fp32 (oneDNN, in query blocks, split over threads) against fp64 (Eigen): outputs and every
-// gradient, on per-head views of token-major buffers, with a sink, over several query blocks.
+// gradient, on per-head views of token-major buffers, with a sink, over query blocks and key tiles.
 TEST(Attention, Fp32MatchesFp64) {
   Rng rng(113);
-  for (const std::int64_t T : {16, 150}) {
+  for (const std::int64_t T : {16, 300}) {
     const Shape shape{2, T, 3, 8};  // (B, T, H, D)
     std::vector<Tensor> f64{randn(shape, rng, 1.0, DType::f64), randn(shape, rng, 1.0, DType::f64),
                             randn(shape, rng, 1.0, DType::f64), randn({3}, rng, 1.0, DType::f64)};
