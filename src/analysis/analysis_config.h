@@ -16,6 +16,12 @@ struct AnalysisConfig {
   std::int64_t snapshot_every = 5;    // attention snapshot every Nth analysis (and the first and last)
 };
 
+// The probe's attention maps (layers x sequences x heads x N² floats) are kept after its forward
+// pass up to this size; larger ones are recomputed one head at a time when a metric reads them.
+inline constexpr double probe_map_cache_bytes = 256e6;
+// Snapshots pool the probe-mean maps into blocks of ⌈N / snapshot_cells⌉ positions.
+inline constexpr std::int64_t snapshot_cells = 256;
+
 // The analysis.* keys, their docs and rules. Inline, so that the trainer's config reads them
 // without linking the analysis library (training and analysis never call each other).
 inline const config::Section<AnalysisConfig>& analysis_section() {

@@ -39,18 +39,6 @@ std::vector<double> key_importance(const T* a, std::int64_t n) {
   return alpha;
 }
 
-template <class T>
-std::int64_t dominant_key(const T* a, std::int64_t n, std::int64_t first) {
-  std::int64_t best = 0;
-  double best_mass = -1;
-  for (std::int64_t j = 0; j < n; ++j) {
-    double mass = 0;
-    for (std::int64_t i = first; i < n; ++i) mass += a[i * n + j];
-    if (mass > best_mass) best_mass = mass, best = j;
-  }
-  return best;
-}
-
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -64,7 +52,5 @@ template MapStats map_stats<float>(const float*, std::int64_t, std::int64_t);
 template MapStats map_stats<double>(const double*, std::int64_t, std::int64_t);
 template std::vector<double> key_importance<float>(const float*, std::int64_t);
 template std::vector<double> key_importance<double>(const double*, std::int64_t);
-template std::int64_t dominant_key<float>(const float*, std::int64_t, std::int64_t);
-template std::int64_t dominant_key<double>(const double*, std::int64_t, std::int64_t);
 
 }  // namespace sinklab::analysis

@@ -24,10 +24,6 @@ MapStats map_stats(const T* map, std::int64_t n, std::int64_t first);
 template <class T>
 std::vector<double> key_importance(const T* map, std::int64_t n);
 
-// The key with the largest mean_i A[i][j] over the queries i >= first.
-template <class T>
-std::int64_t dominant_key(const T* map, std::int64_t n, std::int64_t first);
-
 // The q-quantile (0..1) of values, linear interpolation (numpy's default).
 double quantile(std::vector<double> values, double q);
 

@@ -13,8 +13,8 @@ inline constexpr Field tokens{.key = "tokens", .layout = Layout::count, .unit = 
 inline constexpr Field snapshot{.key = "snapshot",
                                 .layout = Layout::text,
                                 .unit = "path",
-                                .doc = "the attention snapshot written at this step, if any: attn/step_<N>.npy, float32 (L, H, N, N) "
-                                       "probe-mean maps"};
+                                .doc = "the attention snapshot written at this step, if any: attn/step_<N>.npy, float32 (L, H, n, n) "
+                                       "probe-mean maps, n = N up to 256 positions, longer probes pooled into blocks of ⌈N/256⌉"};
 
 // metrics/attention_maps.cpp
 inline constexpr Field probe_positions{.key = "probe_positions",

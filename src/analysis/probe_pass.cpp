@@ -1,5 +1,7 @@
 #include "analysis/probe_pass.h"
 
+#include <algorithm>
+
 #include "engine/autograd.h"
 #include "engine/error.h"
 
@@ -9,7 +11,7 @@ namespace {
 std::string block(std::int64_t layer) { return "blocks." + std::to_string(layer); }
 
 // The capture points the metrics read (nn/captures.h), after "blocks.<l>".
-constexpr const char* probs_at = ".attn.probs";
+constexpr const char* maps_at = ".attn";
 constexpr const char* values_at = ".attn.v";
 constexpr const char* mixed_at = ".attn.mixed";
 constexpr const char* attn_in_at = ".attn_in";
@@ -18,7 +20,7 @@ constexpr const char* resid_post_at = ".resid_post";
 
 }  // namespace
 
-ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config)
+ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config, double map_cache_bytes)
     : L(model.config().n_layer),
       H(model.config().n_head),
       D(model.config().d_head()),
@@ -31,7 +33,9 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
       model_(model),
       probe_(probe),
       config_(config),
-      mask_(model.key_mask(0)) {
+      mask_(model.key_mask(0)),
+      pool_((N + snapshot_cells - 1) / snapshot_cells),
+      cells_((N + pool_ - 1) / pool_) {
   for (std::int64_t l = 1; l < L; ++l)
     if (model.key_mask(l) != mask_) fail("analysis: the layers' attention sees different keys (an intervention on some layers only)");
   captures_.attention = captures_.residual = captures_.values = true;
@@ -42,23 +46,72 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
   for (const auto& [name, p] : model.named_parameters()) params_[name] = p;
   // Every capture a metric reads, looked up once here: metrics read them in parallel loops, where
   // a missing one could not be reported as an error.
-  for (std::int64_t l = 0; l < L; ++l)
-    for (const char* capture : {probs_at, values_at, mixed_at, attn_in_at, resid_pre_at, resid_post_at})
+  for (std::int64_t l = 0; l < L; ++l) {
+    for (const char* capture : {values_at, mixed_at, attn_in_at, resid_pre_at, resid_post_at})
       if (!captures_.tensors.contains(block(l) + capture)) fail("analysis: the probe's forward pass captured no {}{}", block(l), capture);
-  mean_maps_.resize(static_cast<std::size_t>(L * H));
-  for (std::int64_t l = 0; l < L; ++l)
-    for (std::int64_t h = 0; h < H; ++h) {
-      auto& mean = mean_maps_[l * H + h];
-      mean.assign(static_cast<std::size_t>(N * N), 0.0);
-      for (std::int64_t b = 0; b < B; ++b) {
-        const float* a = probs(l) + ((b * H + h) * N) * N;
-        for (std::int64_t k = 0; k < N * N; ++k) mean[k] += a[k];
+    const auto it = captures_.maps.find(block(l) + maps_at);
+    if (it == captures_.maps.end() || !it->second.defined()) fail("analysis: the probe's forward pass captured no attention maps of {}", block(l));
+    maps_.push_back(it->second);
+  }
+  if (4.0 * static_cast<double>(L * B * H) * static_cast<double>(N * N) <= map_cache_bytes)
+    for (const auto& m : maps_) kept_.push_back(m.all());
+  // One sweep over every map: per head, the attention mass each key gets (for its dominant key)
+  // and the pooled probe-mean map.
+  dominant_.resize(static_cast<std::size_t>(L * H));
+  pooled_.assign(static_cast<std::size_t>(L * H * cells_ * cells_), 0.0);
+#pragma omp parallel for schedule(dynamic)
+  for (std::int64_t lh = 0; lh < L * H; ++lh) {
+    const std::int64_t l = lh / H, h = lh % H;
+    std::vector<double> mass(static_cast<std::size_t>(N), 0.0);
+    double* pooled = pooled_.data() + lh * cells_ * cells_;
+    for (std::int64_t b = 0; b < B; ++b) {
+      const HeadMap m = map(l, b, h);
+      const float* a = m.data();
+      for (std::int64_t i = 0; i < N; ++i) {
+        const std::int64_t I = i / pool_;
+        const double weight = 1.0 / static_cast<double>(B * std::min(pool_, N - I * pool_));
+        for (std::int64_t j = 0; j <= i; ++j) {
+          if (i >= first) mass[j] += a[i * N + j];
+          pooled[I * cells_ + j / pool_] += weight * a[i * N + j];
+        }
       }
-      for (auto& v : mean) v /= static_cast<double>(B);
     }
+    dominant_[lh] = std::max_element(mass.begin(), mass.end()) - mass.begin();
+  }
 }
 
-const float* ProbePass::probs(std::int64_t layer) const { return captures_.tensors.at(block(layer) + probs_at).data<float>(); }
+HeadMap ProbePass::map(std::int64_t layer, std::int64_t b, std::int64_t head) const {
+  const std::int64_t pair = b * H + head;
+  if (!kept_.empty()) return HeadMap(kept_[layer].data<float>() + pair * N * N);
+  std::vector<float> own = buffers_.take(static_cast<std::size_t>(N * N));
+  maps_[layer].fill<float>(pair, own.data());
+  return HeadMap(std::move(own), buffers_);
+}
+
+std::vector<float> MapBuffers::take(std::size_t size) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!free_.empty()) {
+      std::vector<float> buffer = std::move(free_.back());
+      free_.pop_back();
+      buffer.resize(size);
+      return buffer;
+    }
+  }
+  return std::vector<float>(size);
+}
+
+void MapBuffers::give_back(std::vector<float> buffer) {
+  const std::lock_guard lock(mutex_);
+  free_.push_back(std::move(buffer));
+}
+
+Tensor ProbePass::snapshot() const {
+  Tensor out = Tensor::empty({L, H, cells_, cells_});
+  float* dst = out.data<float>();
+  for (std::size_t k = 0; k < pooled_.size(); ++k) dst[k] = static_cast<float>(pooled_[k]);
+  return out;
+}
 
 const Tensor& ProbePass::values(std::int64_t layer) const { return captures_.tensors.at(block(layer) + values_at); }
 

@@ -37,15 +37,7 @@ json analyze(const nn::Transformer& model, const data::Batch& probe, const Analy
   const ProbePass pass(model, probe, config);
   Record record;
   for (const auto& metric : metrics()) metric->compute(pass, record);
-  if (snapshot) {
-    *snapshot = Tensor::zeros({pass.L, pass.H, pass.N, pass.N});
-    for (std::int64_t l = 0; l < pass.L; ++l)
-      for (std::int64_t h = 0; h < pass.H; ++h) {
-        const auto& mean = pass.mean_map(l, h);
-        float* dst = snapshot->data<float>() + (l * pass.H + h) * pass.N * pass.N;
-        for (std::int64_t k = 0; k < pass.N * pass.N; ++k) dst[k] = static_cast<float>(mean[k]);
-      }
-  }
+  if (snapshot) *snapshot = pass.snapshot();
   return std::move(record.json());
 }
 

@@ -84,20 +84,20 @@ Attention::Heads Attention::apply_edit(Heads heads, std::int64_t B, std::int64_t
 
 Tensor Attention::forward(const Tensor& x, Captures* captures, const std::string& capture_name) const {
   const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
-  const bool want_probs = captures != nullptr && captures->attention;
+  const bool want_maps = captures != nullptr && captures->attention;
   // Every variant of the attention itself is here, once, whatever the projection's layout.
   ops::AttentionOptions options{
       .kind = variant_.kind == AttentionKind::sigmoid ? ops::AttentionKind::sigmoid : ops::AttentionKind::softmax,
       .normalize = variant_.normalize,
       .sigmoid_bias = variant_.sigmoid_bias,
       .mask = key_mask(),
-      .return_probs = want_probs};
+      .return_maps = want_maps};
   Heads heads = project(x);
   if (!edit.empty()) heads = apply_edit(heads, B, T);
   const ops::AttentionResult result = heads.packed.defined()
                                           ? ops::causal_attention_packed(heads.packed, options, sink_logit)
                                           : ops::causal_attention(heads.q, heads.k, heads.v, options, sink_logit);
-  if (want_probs) captures->tensors[capture_name + ".probs"] = result.probs;
+  if (want_maps) captures->maps[capture_name] = result.maps;
   if (captures != nullptr && captures->values) {
     const Tensor v = heads.packed.defined() ? ops::permute(ops::reshape(ops::slice(heads.packed, 2, 2, 3), {B, T, H, D}), {0, 2, 1, 3})
                                             : heads.v;

@@ -27,7 +27,7 @@ class Attention : public Module {
  public:
   Attention(const ModelConfig& config, Rng& rng);
   // x: (B, T, d_model), already normalised. `capture_name` prefixes the capture points:
-  // "<name>.probs" (B, H, T, T) and, with a gate, "<name>.gate" (B, T, gates).
+  // maps "<name>" (ops::AttentionMaps) and, with a gate, "<name>.gate" (B, T, gates).
   Tensor forward(const Tensor& x, Captures* captures, const std::string& capture_name) const;
   // The keys its queries see: the config's mask, or no_first while an edit hides the first position.
   ops::KeyMask key_mask() const { return edit.mask_first ? ops::KeyMask::no_first : variant_.mask; }

@@ -5,15 +5,17 @@
 #include <string>
 
 #include "engine/tensor.h"
+#include "ops/attention.h"
 
 namespace sinklab::nn {
 
 struct Captures {
-  bool attention = false;  // "blocks.<l>.attn.probs": (B, H, T, T)
+  bool attention = false;  // maps "blocks.<l>.attn": each head's attention map, on demand (ops::AttentionMaps)
   bool residual = false;   // "blocks.<l>.resid_pre", ".attn_in" (after norm1) and ".resid_post": (B, T, d_model)
   bool values = false;     // "blocks.<l>.attn.v": (B, H, T, d_head), after any qk/rope processing of q, k,
                            // and ".attn.mixed": (B, H, T, d_head), each head's Σ_j A_ij v_j before any gate
   std::map<std::string, Tensor> tensors;
+  std::map<std::string, ops::AttentionMaps> maps;
 };
 
 }  // namespace sinklab::nn

@@ -216,14 +216,13 @@ void weights_from_scores(S* z, std::int64_t n, S stat, const AttentionOptions& o
     for (std::int64_t j = 0; j < n; ++j) z[j] /= stat;
 }
 
-// Pair i's attention weights (T x T, row r holds the keys query r sees) for the analysis probe,
-// recomputed from Q, K and the forward's row statistics.
+// Pair i's attention weights (T x T, row r holds the keys query r sees) into p, recomputed from Q,
+// K and the forward's row statistics; `work` holds one block of scaled queries.
 template <class S>
-void probs_pair(std::int64_t i, const Heads& q, const Heads& k, const S* stats, S* probs, const Shape4& s, const AttentionOptions& o,
-                double scale, S* work) {
+void map_of_pair(std::int64_t i, const Heads& q, const Heads& k, const S* stats, S* p, const Shape4& s, const AttentionOptions& o,
+                 double scale, S* work) {
   const std::int64_t T = s.T, D = s.D;
   const S *qi = matrix<S>(q, i), *ki = matrix<S>(k, i);
-  S* p = probs + i * T * T;
   for (std::int64_t r0 = 0; r0 < T; r0 += query_block) {
     const std::int64_t n = std::min(query_block, T - r0), keys = r0 + n;
     const S* qs = scaled_queries(qi, q.row_stride, r0, n, D, static_cast<S>(scale), work);
@@ -360,14 +359,8 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
     for_each_pair(s.BH, work, [&](std::int64_t i, int thread) {
       forward_pair<S>(i, q, k, v, stats.data<S>(), sink_data, out_view, s, options, scale, tiles.data<S>() + thread * scratch_size(s.D));
     });
-    if (!options.return_probs) return;
-    Shape probs_shape(shape.begin(), shape.end() - 1);
-    probs_shape.push_back(T);
-    result.probs = Tensor::empty(probs_shape, dtype);  // only the probe pays for a T x T matrix
-    for_each_pair(s.BH, work, [&](std::int64_t i, int thread) {
-      probs_pair<S>(i, q, k, stats.data<S>(), result.probs.data<S>(), s, options, scale, tiles.data<S>() + thread * scratch_size(s.D));
-    });
   });
+  if (options.return_maps) result.maps = AttentionMaps(std::make_shared<const AttentionMaps::State>(q, k, stats, s, options, scale, shape));
 
   inputs.push_back(sink_in);
   result.out = record(out, name, inputs,
@@ -399,6 +392,45 @@ AttentionResult attend(const char* name, const Heads& q, const Heads& k, const H
 }
 
 }  // namespace
+
+struct AttentionMaps::State {
+  State(Heads q, Heads k, Tensor stats, Shape4 s, AttentionOptions o, double scale, Shape shape)
+      : q(std::move(q)), k(std::move(k)), stats(std::move(stats)), s(s), o(o), scale(scale), shape(std::move(shape)) {}
+  Heads q, k;
+  Tensor stats;
+  Shape4 s;
+  AttentionOptions o;
+  double scale;
+  Shape shape;  // of q
+};
+
+std::int64_t AttentionMaps::pairs() const { return state_->s.BH; }
+
+std::int64_t AttentionMaps::positions() const { return state_->s.T; }
+
+template <class S>
+void AttentionMaps::fill(std::int64_t pair, S* into) const {
+  const State& st = *state_;
+  if (st.stats.dtype() != dtype_of<S>())
+    fail("AttentionMaps::fill: the maps are {}, asked for {}", dtype_name(st.stats.dtype()), dtype_name(dtype_of<S>()));
+  if (pair < 0 || pair >= st.s.BH) fail("AttentionMaps::fill: pair {} of {}", pair, st.s.BH);
+  std::vector<S> work(static_cast<std::size_t>(query_block * st.s.D));
+  map_of_pair<S>(pair, st.q, st.k, st.stats.data<S>(), into, st.s, st.o, st.scale, work.data());
+}
+template void AttentionMaps::fill<float>(std::int64_t, float*) const;
+template void AttentionMaps::fill<double>(std::int64_t, double*) const;
+
+Tensor AttentionMaps::all() const {
+  const State& st = *state_;
+  Shape shape(st.shape.begin(), st.shape.end() - 1);
+  shape.push_back(st.s.T);
+  Tensor maps = Tensor::empty(shape, st.stats.dtype());
+  dispatch_float(maps.dtype(), "AttentionMaps::all", [&]<class S>() {
+    for_each_pair(st.s.BH, st.s.BH * st.s.T * st.s.T * st.s.D,
+                  [&](std::int64_t i, int) { fill<S>(i, maps.data<S>() + i * st.s.T * st.s.T); });
+  });
+  return maps;
+}
 
 AttentionResult causal_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const AttentionOptions& options,
                                  const Tensor& sink_in) {

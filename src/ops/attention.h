@@ -7,6 +7,8 @@
 //   sigmoid:            a_ij = sigmoid(z_ij + bias), divided by its row sum when normalize is on
 // with z_ij = scale * q_i . k_j and j <= i; from the second query on options.mask also hides
 // j = 0 (no_first) or j = i (no_self).
+#include <memory>
+
 #include "engine/tensor.h"
 
 namespace sinklab::ops {
@@ -22,12 +24,33 @@ struct AttentionOptions {
   bool normalize = false;     // sigmoid only: divide each row by its sum
   double sigmoid_bias = 0;    // sigmoid only: b in sigmoid(z + b)
   KeyMask mask = KeyMask::causal;  // keys hidden besides the causal limit
-  bool return_probs = false;  // hand back the attention probabilities (for analysis, no gradient)
+  bool return_maps = false;  // hand back the attention maps (for analysis, no gradient)
+};
+
+// The attention weights of one forward pass, one T x T map per (sequence, head) pair, recomputed
+// on demand from Q, K and the forward's row statistics: holding them costs no T x T memory, so
+// the analysis probe can take them one head at a time at long context.
+class AttentionMaps {
+ public:
+  struct State;  // Q, K, the row statistics and the options (ops/attention.cpp)
+  AttentionMaps() = default;
+  explicit AttentionMaps(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  bool defined() const { return state_ != nullptr; }
+  std::int64_t pairs() const;      // sequences x heads, heads innermost
+  std::int64_t positions() const;  // T
+  // Pair i's map, T x T into `into`: row r holds the weights of the keys query r sees, zeros
+  // elsewhere. S is the forward's dtype. Safe to call from several threads.
+  template <class S>
+  void fill(std::int64_t pair, S* into) const;
+  Tensor all() const;  // every pair's map: (..., H, T, T)
+
+ private:
+  std::shared_ptr<const State> state_;
 };
 
 struct AttentionResult {
-  Tensor out;    // (..., H, T, d_head)
-  Tensor probs;  // (..., H, T, T) when asked for, else undefined
+  Tensor out;          // (..., H, T, d_head)
+  AttentionMaps maps;  // when asked for
 };
 
 // q, k, v: (..., H, T, d_head) with equal shapes, e.g. (B, H, T, d_head). sink_logits: optional

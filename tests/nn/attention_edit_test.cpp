@@ -69,7 +69,7 @@ TEST_P(AttentionEdit, AUniformHeadIsZeroingItsQueries) {
   cap.attention = true;
   NoGradGuard no_grad;
   edited.hidden(ids, &cap);
-  const auto a = cap.tensors.at("blocks.0.attn.probs").to_vector<float>();  // (B, H, T, T)
+  const auto a = cap.maps.at("blocks.0.attn").all().to_vector<float>();  // (B, H, T, T)
   for (std::int64_t i = 0; i < 8; ++i)
     for (std::int64_t j = 0; j <= i; ++j) EXPECT_NEAR(a[i * 8 + j], 1.0 / static_cast<double>(i + 1), 1e-6);  // sequence 0, head 0
 }
@@ -94,7 +94,7 @@ TEST_P(AttentionEdit, AZeroFirstValueWritesNothingFromTheFirstPosition) {
   for (std::int64_t bh = 0; bh < 4; ++bh)
     for (std::int64_t d = 0; d < 4; ++d) EXPECT_EQ(v[bh * 8 * 4 + d], 0.0f);
   // Values do not change the first layer's scores: its maps are the plain model's.
-  expect_same(a.tensors.at("blocks.0.attn.probs").to_vector<float>(), b.tensors.at("blocks.0.attn.probs").to_vector<float>(), 0);
+  expect_same(a.maps.at("blocks.0.attn").all().to_vector<float>(), b.maps.at("blocks.0.attn").all().to_vector<float>(), 0);
   EXPECT_NE(logits(edited), logits(plain));
 }
 

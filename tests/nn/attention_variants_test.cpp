@@ -55,7 +55,7 @@ TEST(AttentionVariants, RegistersAreSeenButTakeNoLoss) {
   captures.attention = true;
   Tensor logits = model.forward(ids, &captures);
   EXPECT_EQ(logits.shape(), (Shape{1, 6, 20}));
-  EXPECT_EQ(captures.tensors.at("blocks.0.attn.probs").shape(), (Shape{1, 2, 9, 9}));
+  EXPECT_EQ(captures.maps.at("blocks.0.attn").all().shape(), (Shape{1, 2, 9, 9}));
   backward(ops::sum(logits));
   Tensor reg_grad;
   for (const auto& [name, p] : model.named_parameters())

@@ -195,9 +195,9 @@ TEST(Attention, VariantsMatchTheirDefinitions) {
   Tensor q = randn({1, H, T, D}, rng, 1.0, DType::f64), k = randn({1, H, T, D}, rng, 1.0, DType::f64),
          v = randn({1, H, T, D}, rng, 1.0, DType::f64);
   Tensor sink = Tensor::from_vector<double>({0.3, -1.2}, {H});
-  const auto with_sink = ops::causal_attention(q, k, v, {.return_probs = true}, sink).probs;
-  const auto sig = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .sigmoid_bias = 0.5, .return_probs = true}).probs;
-  const auto sig_norm = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .normalize = true, .return_probs = true}).probs;
+  const auto with_sink = ops::causal_attention(q, k, v, {.return_maps = true}, sink).maps.all();
+  const auto sig = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .sigmoid_bias = 0.5, .return_maps = true}).maps.all();
+  const auto sig_norm = ops::causal_attention(q, k, v, {.kind = ops::AttentionKind::sigmoid, .normalize = true, .return_maps = true}).maps.all();
   const double scale = 1 / std::sqrt(double(D));
   for (std::int64_t h = 0; h < H; ++h)
     for (std::int64_t i = 0; i < T; ++i) {
@@ -258,8 +258,8 @@ TEST(Attention, KeyMasksMatchTheirDefinitions) {
                                     .normalize = form == Form::sigmoid_normalized,
                                     .sigmoid_bias = bias,
                                     .mask = mask,
-                                    .return_probs = true};
-      const auto p = ops::causal_attention(q, k, v, o, form == Form::sink ? sink : Tensor()).probs;
+                                    .return_maps = true};
+      const auto p = ops::causal_attention(q, k, v, o, form == Form::sink ? sink : Tensor()).maps.all();
       for (std::int64_t h = 0; h < H; ++h)
         for (std::int64_t i = 0; i < T; ++i) {
           const auto seen = [&](std::int64_t j) {
@@ -302,13 +302,14 @@ TEST(Attention, MatchesComposedOps) {
   Tensor scores = ops::matmul(q, ops::transpose(k, -1, -2)) * (1.0 / std::sqrt(double(D))) + Tensor::from_vector(mask, {T, T});
   Tensor probs = ops::softmax(scores);
   Tensor expected = ops::matmul(probs, v);
-  auto result = ops::causal_attention(q, k, v, {.return_probs = true});
+  auto result = ops::causal_attention(q, k, v, {.return_maps = true});
   const auto got = result.out.to_vector<double>(), want = expected.to_vector<double>();
   for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-12);
-  const auto p = result.probs.to_vector<double>(), pw = probs.to_vector<double>();
-  ASSERT_EQ(result.probs.shape(), (Shape{B, H, T, T}));
+  const Tensor maps = result.maps.all();
+  const auto p = maps.to_vector<double>(), pw = probs.to_vector<double>();
+  ASSERT_EQ(maps.shape(), (Shape{B, H, T, T}));
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_NEAR(p[i], pw[i], 1e-12);
-  EXPECT_FALSE(result.probs.requires_grad());
+  EXPECT_FALSE(maps.requires_grad());
   std::vector<std::vector<double>> grads[2];  // fused, composed
   for (int n = 0; n < 2; ++n) {
     backward(ops::sum((n == 0 ? result.out : expected) * weights));

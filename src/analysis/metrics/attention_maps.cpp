@@ -75,7 +75,7 @@ class AttentionMaps : public Metric {
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
       for (std::int64_t b = 0; b < p.B; ++b) {
-        const MapStats s = map_stats(p.probs(l) + ((b * p.H + h) * p.N) * p.N, p.N, p.first);
+        const MapStats s = map_stats(p.map(l, b, h).data(), p.N, p.first);
         sink[l][h] += s.sink_score;
         first[l][h] += s.first_mass;
         registers[l][h] += s.register_mass;

@@ -56,10 +56,11 @@ class HeadClasses : public Metric {
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
       const Matrix& gram = grams[static_cast<std::size_t>(lh)];
-      const std::int64_t s = dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+      const std::int64_t s = p.dominant_key(l, h);
       for (std::int64_t b = 0; b < p.B; ++b) {
         srank[l][h] += stable_rank(head_mixed(p, l, h, b), gram);
-        const float* a = p.probs(l) + (b * p.H + h) * p.N * p.N;
+        const HeadMap map = p.map(l, b, h);
+        const float* a = map.data();
         double hits = 0;
         for (std::int64_t i = p.first; i < p.N; ++i) hits += a[i * p.N + s] >= event_mass;
         events[l][h] += hits / static_cast<double>(p.N - p.first);

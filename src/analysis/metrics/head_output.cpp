@@ -96,7 +96,8 @@ class HeadOutput : public Metric {
       std::array<double, 2> class_sum{}, class_n{};
       for (std::int64_t b = 0; b < p.B; ++b) {
         const Matrix v = head_values(p, l, h, b);
-        const float* a = p.probs(l) + (b * p.H + h) * p.N * p.N;  // row i, column j at a[i * N + j]
+        const HeadMap map = p.map(l, b, h);
+        const float* a = map.data();  // row i, column j at a[i * N + j]
         const Tensor* g = p.gate(l);
         const Matrix gate = g != nullptr ? head_gate(*g, b, h, p.H) : Matrix();
         const std::vector<double> u = update_norms(head_mixed(p, l, h, b), grams[lh], g != nullptr ? &gate : nullptr);

@@ -37,7 +37,8 @@ class NormalizedEntropy : public Metric {
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
       for (std::int64_t b = 0; b < p.B; ++b) {
-        const float* a = p.probs(l) + ((b * p.H + h) * p.N) * p.N;
+        const HeadMap map = p.map(l, b, h);
+        const float* a = map.data();
         double sum = 0;
         for (std::int64_t i = p.first + 1; i < p.N; ++i) {
           const std::int64_t keys = chance::keys(p.shape(), i);

@@ -54,7 +54,7 @@ class QueryClasses : public Metric {
           }
         }
         for (std::int64_t b = 0; b < p.B; ++b)
-          add_class_sums(p.probs(l) + ((b * p.H + h) * p.N) * p.N, p.N, p.first, needs + b * p.T,
+          add_class_sums(p.map(l, b, h).data(), p.N, p.first, needs + b * p.T,
                          head_gate.empty() ? nullptr : head_gate.data() + b * p.N, sums[l][h].data());
       }
     for (const auto& [k, f] : classes) {

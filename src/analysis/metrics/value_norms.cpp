@@ -39,7 +39,7 @@ class ValueNorms : public Metric {
 #pragma omp parallel for schedule(dynamic)
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
-      const std::int64_t s_key = analysis::dominant_key(p.mean_map(l, h).data(), p.N, p.first);
+      const std::int64_t s_key = p.dominant_key(l, h);
       dominant[l][h] = static_cast<double>(s_key);
       const Matrix& gram_o = grams[static_cast<std::size_t>(lh)];
       for (std::int64_t b = 0; b < p.B; ++b) {

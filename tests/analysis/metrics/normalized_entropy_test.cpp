@@ -37,7 +37,8 @@ TEST(NormalizedEntropy, FollowsItsDefinitionOnARandomModel) {
     for (std::int64_t h = 0; h < pass.H; ++h) {
       double want = 0;
       for (std::int64_t b = 0; b < pass.B; ++b) {
-        const float* a = pass.probs(l) + ((b * pass.H + h) * pass.N) * pass.N;
+        const HeadMap map = pass.map(l, b, h);
+        const float* a = map.data();
         double rows = 0;
         for (std::int64_t i = pass.first + 1; i < pass.N; ++i) {
           double e = 0;

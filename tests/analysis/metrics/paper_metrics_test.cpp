@@ -18,9 +18,9 @@ using namespace analysis;
 // Sequence b's attention map of head h in layer l: (N, N), to compute the definitions from.
 Matrix head_map(const ProbePass& p, std::int64_t l, std::int64_t h, std::int64_t b) {
   Matrix a(p.N, p.N);
-  const float* pa = p.probs(l);
+  const HeadMap map = p.map(l, b, h);
   for (std::int64_t i = 0; i < p.N; ++i)
-    for (std::int64_t j = 0; j < p.N; ++j) a(i, j) = pa[((b * p.H + h) * p.N + i) * p.N + j];
+    for (std::int64_t j = 0; j < p.N; ++j) a(i, j) = map.data()[i * p.N + j];
   return a;
 }
 
