@@ -16,6 +16,11 @@ struct MapStats {
   double entropy = 0;      // mean_{i > first} -sum_j A[i][j] ln A[i][j]
 };
 
+// -sum_j p_j ln p_j over a row's n weights (zeros add nothing), summed in double. The logs go
+// through Eigen's vectorised ones: at long probes they were most of an analysis.
+template <class T>
+double row_entropy(const T* row, std::int64_t n);
+
 // One map (float or double entries).
 template <class T>
 MapStats map_stats(const T* map, std::int64_t n, std::int64_t first);

@@ -4,6 +4,7 @@
 // attention over everything the query sees, 0 all of it on one key; rows with one key are skipped.
 #include <cmath>
 
+#include "analysis/attention_metrics.h"
 #include "analysis/chance.h"
 #include "analysis/grid.h"
 #include "analysis/metric.h"
@@ -43,10 +44,7 @@ class NormalizedEntropy : public Metric {
         for (std::int64_t i = p.first + 1; i < p.N; ++i) {
           const std::int64_t keys = chance::keys(p.shape(), i);
           if (keys < 2) continue;
-          double entropy = 0;
-          for (std::int64_t j = 0; j <= i; ++j)
-            if (a[i * p.N + j] > 0) entropy -= a[i * p.N + j] * std::log(static_cast<double>(a[i * p.N + j]));
-          sum += entropy / std::log(static_cast<double>(keys));
+          sum += row_entropy(a + i * p.N, i + 1) / std::log(static_cast<double>(keys));
         }
         out[l][h] += sum / static_cast<double>(rows);
       }

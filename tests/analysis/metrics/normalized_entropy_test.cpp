@@ -47,7 +47,7 @@ TEST(NormalizedEntropy, FollowsItsDefinitionOnARandomModel) {
         }
         want += rows / static_cast<double>(pass.N - pass.first - 1) / static_cast<double>(pass.B);
       }
-      EXPECT_NEAR(got[l][h].get<double>(), want, 1e-12) << l << " " << h;
+      EXPECT_NEAR(got[l][h].get<double>(), want, 1e-7) << l << " " << h;  // the metric takes float logs
       EXPECT_GT(want, 0.5);  // a random model attends broadly
       EXPECT_LT(want, 1.0);
     }
