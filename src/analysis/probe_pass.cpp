@@ -1,5 +1,7 @@
 #include "analysis/probe_pass.h"
 
+#include <omp.h>
+
 #include <algorithm>
 
 #include "engine/autograd.h"
@@ -55,6 +57,8 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
   }
   if (4.0 * static_cast<double>(L * B * H) * static_cast<double>(N * N) <= map_cache_bytes)
     for (const auto& m : maps_) kept_.push_back(m.all());
+  else
+    buffers_.reserve(std::min<std::int64_t>(omp_get_max_threads(), L * H), static_cast<std::size_t>(N * N));
   // One sweep over every map: per head, the attention mass each key gets (for its dominant key)
   // and the pooled probe-mean map.
   dominant_.resize(static_cast<std::size_t>(L * H));
@@ -67,15 +71,15 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
     for (std::int64_t b = 0; b < B; ++b) {
       const HeadMap m = map(l, b, h);
       const float* a = m.data();
-      for (std::int64_t i = 0; i < N; ++i) {
-        const std::int64_t I = i / pool_;
-        const double weight = 1.0 / static_cast<double>(B * std::min(pool_, N - I * pool_));
+      for (std::int64_t i = 0; i < N; ++i)
         for (std::int64_t j = 0; j <= i; ++j) {
           if (i >= first) mass[j] += a[i * N + j];
-          pooled[I * cells_ + j / pool_] += weight * a[i * N + j];
+          pooled[i / pool_ * cells_ + j / pool_] += a[i * N + j];
         }
-      }
     }
+    for (std::int64_t I = 0; I < cells_; ++I)  // sums over B sequences and the cell's queries
+      for (std::int64_t J = 0; J < cells_; ++J)
+        pooled[I * cells_ + J] /= static_cast<double>(B * std::min(pool_, N - I * pool_));
     dominant_[lh] = std::max_element(mass.begin(), mass.end()) - mass.begin();
   }
 }
@@ -99,6 +103,11 @@ std::vector<float> MapBuffers::take(std::size_t size) {
     }
   }
   return std::vector<float>(size);
+}
+
+void MapBuffers::reserve(std::int64_t count, std::size_t size) {
+  const std::lock_guard lock(mutex_);
+  while (static_cast<std::int64_t>(free_.size()) < count) free_.emplace_back(size);
 }
 
 void MapBuffers::give_back(std::vector<float> buffer) {

@@ -3,7 +3,7 @@
 // head's attention maps, the captured values, gates and residual states, the weights, the sizes —
 // and, from one sweep over the maps, each head's dominant key and the pooled probe-mean maps.
 // The maps are kept when they fit in map_cache_bytes; past that (long probes: L·B·H·N² floats)
-// each is recomputed when asked for, one head at a time, so memory grows with N, not N².
+// each is recomputed when asked for, one head at a time: one N² buffer per thread, not L·B·H.
 #include <map>
 #include <mutex>
 #include <string>
@@ -23,6 +23,9 @@ class MapBuffers {
  public:
   std::vector<float> take(std::size_t size);
   void give_back(std::vector<float> buffer);
+  // Buffers made up front, outside the metrics' parallel loops (where running out of memory could
+  // not be reported as an error).
+  void reserve(std::int64_t count, std::size_t size);
 
  private:
   std::mutex mutex_;
@@ -41,7 +44,11 @@ class HeadMap {
   HeadMap& operator=(const HeadMap&) = delete;
   HeadMap& operator=(HeadMap&&) = delete;
   ~HeadMap() {
-    if (buffers_ != nullptr) buffers_->give_back(std::move(own_));
+    if (buffers_ == nullptr) return;
+    try {
+      buffers_->give_back(std::move(own_));
+    } catch (...) {  // out of memory for the free list: the buffer is simply freed
+    }
   }
   const float* data() const { return data_; }
 

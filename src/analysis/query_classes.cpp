@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "analysis/attention_metrics.h"
+
 namespace sinklab::analysis {
 
 void add_class_sums(const float* map, std::int64_t n, std::int64_t first, const std::int32_t* needs, const float* gate,
@@ -9,12 +11,9 @@ void add_class_sums(const float* map, std::int64_t n, std::int64_t first, const 
   for (std::int64_t i = first + 1; i < n; ++i) {
     ClassSums& s = sums[needs[i - first] != 0 ? 1 : 0];
     const float* row = map + i * n;
-    double mass = 0, entropy = 0;
-    for (std::int64_t j = 0; j <= i; ++j) {
-      const double a = row[j];
-      mass += a;
-      if (a > 0) entropy -= a * std::log(a);
-    }
+    double mass = 0;
+    for (std::int64_t j = 0; j <= i; ++j) mass += row[j];
+    const double entropy = row_entropy(row, i + 1);
     s.queries += 1;
     s.first += row[first];
     s.diag += row[i];

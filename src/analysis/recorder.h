@@ -19,7 +19,7 @@ data::Batch probe_batch(const AnalysisConfig& config, const data::DataConfig& da
                         std::uint64_t seed);
 
 // Every quantity for the model as it is now (by query class too when the probe has classes);
-// `snapshot` receives the probe-mean attention maps (L, H, N, N) when defined.
+// `snapshot` receives the probe-mean attention maps (L, H, n, n) when defined (ProbePass::snapshot).
 nlohmann::ordered_json analyze(const nn::Transformer& model, const data::Batch& probe, const AnalysisConfig& config,
                                Tensor* snapshot = nullptr);
 

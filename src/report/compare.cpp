@@ -283,7 +283,7 @@ CompareResult compare(const CompareOptions& opt) {
     int columns = 0;
     for (const json* r : picked) {
       const fs::path file = run.dir / r->at(fields::snapshot.key).get<std::string>();
-      const Tensor maps = io::read_npy(file, 4);  // (L, H, N, N)
+      const Tensor maps = io::read_npy(file, 4);  // (L, H, n, n)
       const std::int64_t L = maps.shape()[0], H = maps.shape()[1];
       n = maps.shape()[2];
       const auto& grid = r->at(fields::sink_score.key);

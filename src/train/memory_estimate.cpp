@@ -1,11 +1,10 @@
 #include "train/memory_estimate.h"
 
-#include <omp.h>
-
 #include <algorithm>
 
 #include "engine/error.h"
 #include "engine/memory.h"
+#include "engine/parallel.h"
 
 namespace sinklab::train {
 namespace {
@@ -66,9 +65,10 @@ MemoryEstimate training_memory(const Config& c) {
     const double n = std::min(static_cast<double>(c.analysis.probe_length), T) + static_cast<double>(c.model.attention.registers);
     const double H = static_cast<double>(c.model.n_head);
     // Its captures (residuals, q/k/v, mixed values, row statistics), the maps when small enough
-    // to keep (analysis/probe_pass.h), else one map per thread at a time, and the snapshot.
+    // to keep (analysis/probe_pass.h), else one map per thread (at most one per head), and the snapshot.
     const double maps = f32 * L * P * H * n * n;
-    const double kept = maps <= analysis::probe_map_cache_bytes ? maps : f32 * 2 * omp_get_max_threads() * n * n;
+    const double threads = c.train.threads > 0 ? static_cast<double>(c.train.threads) : std::max(1, num_threads());
+    const double kept = maps <= analysis::probe_map_cache_bytes ? maps : f32 * std::min(threads, L * H) * n * n;
     const double cells = std::min(n, static_cast<double>(analysis::snapshot_cells));
     e.parts.push_back({"analysis probe (analysis.probe_sequences, analysis.probe_length, model.n_head)",
                        f32 * L * (8 * P * n * d + P * H * n) + kept + 8 * L * H * cells * cells});

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cmath>
+#include <limits>
 
 #include "engine/parallel.h"
 #include "ops/ops.h"
@@ -325,6 +326,32 @@ TEST(Attention, MatchesComposedOps) {
 
 // Forward and backward at T = 16384 keep no T x T matrix: the probabilities alone would be 1 GiB,
 // and the process's peak memory grows by far less (ctest runs each test in its own process).
+// A map recomputed into a reused buffer writes every entry: the keys a query does not see are 0,
+// over more than one query block, under every key mask.
+TEST(Attention, MapsFillEveryEntry) {
+  Rng rng(121);
+  const std::int64_t T = 130, H = 2, D = 4;
+  const Tensor q = randn({1, H, T, D}, rng), k = randn({1, H, T, D}, rng), v = randn({1, H, T, D}, rng);
+  for (const auto mask : {ops::KeyMask::causal, ops::KeyMask::no_first, ops::KeyMask::no_self}) {
+    const auto maps = ops::causal_attention(q, k, v, {.mask = mask, .return_maps = true}).maps;
+    ASSERT_EQ(maps.pairs(), H);
+    ASSERT_EQ(maps.positions(), T);
+    std::vector<float> a(static_cast<std::size_t>(T * T), std::numeric_limits<float>::quiet_NaN());
+    maps.fill<float>(1, a.data());
+    for (std::int64_t i = 0; i < T; ++i) {
+      double sum = 0;
+      for (std::int64_t j = 0; j < T; ++j) {
+        const bool hidden = j > i || (i > 0 && ((mask == ops::KeyMask::no_first && j == 0) || (mask == ops::KeyMask::no_self && j == i)));
+        const float w = a[static_cast<std::size_t>(i * T + j)];
+        if (hidden) ASSERT_EQ(w, 0.0f) << i << " " << j;
+        else ASSERT_GT(w, 0.0f) << i << " " << j;
+        sum += w;
+      }
+      ASSERT_NEAR(sum, 1.0, 1e-5) << i;
+    }
+  }
+}
+
 TEST(Attention, KeepsNoTByTMatrix) {
   const auto peak_mib = [] {
     rusage u{};
