@@ -121,7 +121,13 @@ TEST(ProbePass, LongProbeKeepsNoMapsOfEveryHead) {
   const double allowed = static_cast<double>(std::min(omp_get_max_threads(), 4)) * T * T * 4 / (1 << 20) + 48;
   ASSERT_LT(allowed, maps / 2);
   EXPECT_FALSE(p.maps_kept());
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MB), so the peak says nothing of what
+  // is live: the release build checks the bound, this one the accesses.
+  (void)grown;
+#else
   EXPECT_LT(grown, allowed) << "peak memory grew " << grown << " MiB; every head's maps are " << maps << " MiB";
+#endif
   EXPECT_EQ(p.snapshot().shape(), (Shape{2, 2, 256, 256}));
   EXPECT_TRUE(record.contains("sink_score"));
 }
