@@ -19,6 +19,9 @@ struct AnalysisConfig {
 // The probe's attention maps (layers x sequences x heads x N² floats) are kept after its forward
 // pass up to this size; larger ones are recomputed one head at a time when a metric reads them.
 inline constexpr double probe_map_cache_bytes = 256e6;
+inline double probe_map_bytes(double layers, double sequences, double heads, double positions) {
+  return 4.0 * layers * sequences * heads * positions * positions;
+}
 // Snapshots pool the probe-mean maps into blocks of ⌈N / snapshot_cells⌉ positions.
 inline constexpr std::int64_t snapshot_cells = 256;
 

@@ -55,7 +55,7 @@ ProbePass::ProbePass(const nn::Transformer& model, const data::Batch& probe, con
     if (it == captures_.maps.end() || !it->second.defined()) fail("analysis: the probe's forward pass captured no attention maps of {}", block(l));
     maps_.push_back(it->second);
   }
-  if (4.0 * static_cast<double>(L * B * H) * static_cast<double>(N * N) <= map_cache_bytes)
+  if (probe_map_bytes(static_cast<double>(L), static_cast<double>(B), static_cast<double>(H), static_cast<double>(N)) <= map_cache_bytes)
     for (const auto& m : maps_) kept_.push_back(m.all());
   else
     buffers_.reserve(std::min<std::int64_t>(omp_get_max_threads(), L * H), static_cast<std::size_t>(N * N));

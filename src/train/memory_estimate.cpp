@@ -66,7 +66,7 @@ MemoryEstimate training_memory(const Config& c) {
     const double H = static_cast<double>(c.model.n_head);
     // Its captures (residuals, q/k/v, mixed values, row statistics), the maps when small enough
     // to keep (analysis/probe_pass.h), else one map per thread (at most one per head), and the snapshot.
-    const double maps = f32 * L * P * H * n * n;
+    const double maps = analysis::probe_map_bytes(L, P, H, n);
     const double threads = c.train.threads > 0 ? static_cast<double>(c.train.threads) : std::max(1, num_threads());
     const double kept = maps <= analysis::probe_map_cache_bytes ? maps : f32 * std::min(threads, L * H) * n * n;
     const double cells = std::min(n, static_cast<double>(analysis::snapshot_cells));
