@@ -9,11 +9,12 @@ set -euo pipefail
 # ca-certificates: curl's HTTPS downloads of the data sets (without SINKLAB_DATA_MIRROR).
 # clang, libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes) and libomp-dev (clang's
 # omp.h and OpenMP runtime) build the fuzz variant that command 2 ends with.
+# libopenmpi-dev and openmpi-bin (mpirun): data-parallel training, and its tests.
 packages=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev ocl-icd-opencl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
   libsentencepiece-dev libssl-dev curl ca-certificates unzip gnuplot-nox libgtest-dev libbenchmark-dev
-  clang libclang-rt-14-dev libomp-dev
+  clang libclang-rt-14-dev libomp-dev libopenmpi-dev openmpi-bin
 )
 
 missing=()

@@ -9,15 +9,16 @@
 #include <fcntl.h>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/ablation_shard.h"
 #include "data/dataset.h"
 #include "engine/error.h"
 #include "engine/parallel.h"
-#include "io/atomic_file.h"
+#include "io/file_lock.h"
 #include "report/compare.h"
 #include "train/ablation.h"
+#include "train/ablation_list.h"
 #include "train/config.h"
 #include "train/interrupt.h"
 #include "train/metrics.h"
@@ -32,13 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-struct Outcome {
-  std::string status = "pending";  // pending | skipped | finished | interrupted | failed
-  double minutes = 0;
-  std::int64_t step = 0;
-  double loss = 0, val_loss = 0;
-};
-
 pid_t spawn(const std::vector<std::string>& args, const fs::path& output) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -48,13 +42,18 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& output) {
   posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  // A run started from a process of an MPI job is not one of the job's processes.
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e)
+    if (!dist::launcher_variable(*e)) env.push_back(*e);
+  env.push_back(nullptr);
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) fail("cannot start {}", args[0]);
   return pid;
 }
 
-void read_final(const fs::path& run_dir, Outcome& o) {
+void read_final(const fs::path& run_dir, train::RunOutcome& o) {
   const fs::path jsonl = run_dir / "metrics.jsonl";
   if (!fs::exists(jsonl)) return;
   for (const auto& m : train::read_metrics(jsonl)) {
@@ -64,40 +63,80 @@ void read_final(const fs::path& run_dir, Outcome& o) {
   }
 }
 
-nlohmann::ordered_json run_list(const train::Ablation& ab, const std::vector<Outcome>& outcomes) {
-  nlohmann::ordered_json list = nlohmann::json::array();
-  for (std::size_t i = 0; i < ab.runs.size(); ++i) {
-    const auto& r = ab.runs[i];
-    const auto& o = outcomes[i];
-    list.push_back({{"run", r.name}, {"variant", r.variant}, {"seed", r.seed}, {"status", o.status}, {"step", o.step},
-                    {"steps", r.steps}, {"loss", o.loss}, {"val_loss", o.val_loss}, {"overrides", r.sets}});
-  }
-  return list;
+// The lock the shards of one ablation take turns under to prepare their data (below).
+constexpr const char* prepare_lock = ".prepare.lock";
+
+// `ablate --slurm`: marks the ablation's folder (its run list, every run pending or as it was) and
+// writes the job array's scripts into it; runs nothing.
+int write_slurm(const AblateOptions& opt, const train::Ablation& ab) {
+  train::RunFolder folder(opt.runs_dir, ab.name, true, "ablation", train::ablation_list);
+  const fs::path root = fs::absolute(folder.path()).lexically_normal();
+  train::update_ablation_list(root, ab, std::vector<train::RunOutcome>(ab.runs.size()), std::vector<bool>(ab.runs.size(), false));
+  SlurmJob job;
+  job.ablation = ab.name;
+  job.runs = static_cast<std::int64_t>(ab.runs.size());
+  job.folder = root;
+  job.sinklab = fs::read_symlink("/proc/self/exe");
+  job.file = fs::absolute(opt.file).lexically_normal();
+  job.runs_dir = fs::absolute(opt.runs_dir).lexically_normal();
+  job.work_dir = fs::current_path();
+  if (opt.max_runs > 0) job.ablate_args.insert(job.ablate_args.end(), {"--max-runs", std::to_string(opt.max_runs)});
+  if (opt.stop_after > 0) job.ablate_args.insert(job.ablate_args.end(), {"--stop-after", std::to_string(opt.stop_after)});
+  for (const char* name : {"SINKLAB_DATA_DIR", "SINKLAB_DATA_MIRROR"})
+    if (const char* value = std::getenv(name); value && *value) job.environment[name] = value;
+  write_slurm_job(job, opt.slurm_options, std::cout);
+  folder.keep();
+  return 0;
 }
 
-}  // namespace
+// The comparison report of a whole ablation (a failure to make it is reported, not fatal).
+void compare_ablation(const fs::path& root, const fs::path& runs_dir) {
+  try {
+    report::CompareOptions copt;
+    copt.inputs = {root};
+    copt.runs_dir = runs_dir;
+    const auto report = report::compare(copt);
+    for (const auto& s : report.skipped) std::cout << "compare: skipped " << s << "\n";
+    std::cout << fmt::format("comparison report: {}\n", (report.out / "report.html").string());
+  } catch (const std::exception& e) {
+    std::cout << "compare: no report: " << e.what() << "\n";
+  }
+}
 
-int run_ablation(const AblateOptions& opt) {
+// The runs of the ablation, or of one shard of it; returns the exit code.
+int run_runs(const AblateOptions& opt, const dist::ProcessGroup* group) {
   if (opt.jobs < 1) fail("ablate: --jobs must be at least 1, got {}", opt.jobs);
   if (opt.max_runs < 0) fail("ablate: --max-runs must be at least 1, got {}", opt.max_runs);
+  const bool sharded = opt.shard.has_value() || group;
+  const Shard shard = group ? Shard{group->rank(), group->size()} : opt.shard ? parse_shard(*opt.shard) : Shard{};
+  if (opt.slurm) check_slurm_options(opt.slurm_options);
+  if (opt.slurm && opt.jobs != 1)
+    fail("ablate: --jobs {} with --slurm: each task of the job array runs one run, on --cpus-per-task CPUs", opt.jobs);
   const train::Ablation ab = train::load_ablation(opt.file, opt.max_runs > 0 ? opt.max_runs : train::default_max_runs);
-  // One ablate per ablation folder at a time; each run's own folder is locked by its `train`.
-  train::RunFolder folder(opt.runs_dir, ab.name, true, "ablation", train::ablation_list);
+  if (opt.slurm) return write_slurm(opt, ab);
+
+  std::vector<bool> mine(ab.runs.size());
+  std::size_t mine_count = 0;
+  for (std::size_t i = 0; i < ab.runs.size(); ++i) mine_count += (mine[i] = shard.has(i)) ? 1 : 0;
+  const std::string title = sharded ? fmt::format("ablation {}, shard {}/{}", ab.name, shard.index, shard.count) : "ablation " + ab.name;
+  if (mine_count == 0) {
+    std::cout << fmt::format("{}: no runs, the shard is empty (the ablation has {} runs; shard K of N takes runs K, K+N, K+2N, ...)\n",
+                             title, ab.runs.size());
+    return 0;
+  }
+  // One plain ablate per ablation folder at a time, or any number of its shards side by side;
+  // each run's own folder is locked by its `train`.
+  train::RunFolder folder(opt.runs_dir, ab.name, true, "ablation", train::ablation_list,
+                          sharded ? io::LockMode::shared : io::LockMode::exclusive);
   const fs::path root = folder.path();
-  fs::create_directories(root / "logs");
-  const int threads = std::max(1, num_threads() / opt.jobs);
+  // Processes of an MPI job on one machine share its cores.
+  const int threads = std::max(1, num_threads() / opt.jobs / (group ? group->local_size() : 1));
   const std::string self = fs::read_symlink("/proc/self/exe").string();
 
-  // Tokenizers and token files are built once here, not by every run at the same time (a
-  // synthetic task's tables are cheap: drawing them here only checks data.bigram_from early).
-  for (const auto& run : ab.runs) {
-    const auto config = train::load_config(ab.base, run.sets);
-    data::prepare_data(config.data, config.seed, std::cout);
-  }
-
-  std::vector<Outcome> outcomes(ab.runs.size());
+  std::vector<train::RunOutcome> outcomes(ab.runs.size());
   std::vector<std::size_t> queue;
   for (std::size_t i = 0; i < ab.runs.size(); ++i) {
+    if (!mine[i]) continue;
     const auto done = train::completed_steps(root / ab.runs[i].name);
     if (done >= ab.runs[i].steps) {
       outcomes[i].status = "skipped";
@@ -106,13 +145,25 @@ int run_ablation(const AblateOptions& opt) {
       queue.push_back(i);
     }
   }
-  // The run list first (it marks the folder as an ablation's), the outcomes when the runs end.
-  io::write_file_atomic(root / train::ablation_list, run_list(ab, outcomes).dump(2) + "\n");
+  // The run list first (it marks the folder as an ablation's), each outcome when its run ends.
+  train::update_ablation_list(root, ab, outcomes, mine);
+  fs::create_directories(root / "logs");
+  {
+    // Tokenizers and token files are built once here, not by every run at the same time (a
+    // synthetic task's tables are cheap: drawing them here only checks data.bigram_from early).
+    // Shards take turns: the first builds them, the others find them built.
+    const io::FileLock turn(root / prepare_lock, "the data preparation of " + root.string(), io::LockMode::wait);
+    for (std::size_t i = 0; i < ab.runs.size(); ++i) {
+      if (!mine[i]) continue;
+      const auto config = train::load_config(ab.base, ab.runs[i].sets);
+      data::prepare_data(config.data, config.seed, std::cout);
+    }
+  }
   folder.keep();
-  std::cout << fmt::format("ablation {}: {} runs ({} finished already, {} to run), {} at a time with {} thread{} each; "
+  const std::string runs = sharded ? fmt::format("{} of its {} runs", mine_count, ab.runs.size()) : fmt::format("{} runs", ab.runs.size());
+  std::cout << fmt::format("{}: {} ({} finished already, {} to run), {} at a time with {} thread{} each; "
                            "runs in {}, their output in {}\n",
-                           ab.name, ab.runs.size(), ab.runs.size() - queue.size(), queue.size(), opt.jobs, threads,
-                           threads == 1 ? "" : "s",
+                           title, runs, mine_count - queue.size(), queue.size(), opt.jobs, threads, threads == 1 ? "" : "s",
                            root.string(), (root / "logs").string())
             << std::flush;
 
@@ -153,7 +204,7 @@ int run_ablation(const AblateOptions& opt) {
     if (it == running.end()) continue;
     const auto [i, t0] = it->second;
     running.erase(it);
-    Outcome& o = outcomes[i];
+    train::RunOutcome& o = outcomes[i];
     o.minutes = std::chrono::duration<double>(Clock::now() - t0).count() / 60;
     read_final(root / ab.runs[i].name, o);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -162,13 +213,15 @@ int run_ablation(const AblateOptions& opt) {
                              train::format_duration(o.minutes * 60), o.loss, o.val_loss,
                              o.status == "failed" ? fmt::format(" — see {}", (root / "logs" / (ab.runs[i].name + ".txt")).string()) : "")
               << std::flush;
+    train::update_ablation_list(root, ab, outcomes, mine);
   }
 
-  // The summary, on screen and as JSON beside the runs.
+  // The summary on screen (ablation.json has it as each run ended).
   std::cout << fmt::format("\n{:<36} {:>5} {:>12} {:>7} {:>9} {:>9} {:>8}\n", "variant", "seed", "status", "step", "loss", "val_loss",
                            "minutes");
   bool failed = false, incomplete = false;
   for (std::size_t i = 0; i < ab.runs.size(); ++i) {
+    if (!mine[i]) continue;
     const auto& r = ab.runs[i];
     const auto& o = outcomes[i];
     failed = failed || o.status == "failed";
@@ -176,18 +229,11 @@ int run_ablation(const AblateOptions& opt) {
     std::cout << fmt::format("{:<36} {:>5} {:>12} {:>7} {:>9.4f} {:>9.4f} {:>8.1f}\n", r.variant, r.seed, o.status, o.step, o.loss,
                              o.val_loss, o.minutes);
   }
-  io::write_file_atomic(root / train::ablation_list, run_list(ab, outcomes).dump(2) + "\n");
-  if (!train::InterruptGuard::requested()) {
-    try {
-      report::CompareOptions copt;
-      copt.inputs = {root};
-      copt.runs_dir = opt.runs_dir;
-      const auto report = report::compare(copt);
-      for (const auto& s : report.skipped) std::cout << "compare: skipped " << s << "\n";
-      std::cout << fmt::format("comparison report: {}\n", (report.out / "report.html").string());
-    } catch (const std::exception& e) {
-      std::cout << "compare: no report: " << e.what() << "\n";
-    }
+  if (sharded && !group) {
+    std::cout << fmt::format("shard {}/{}: a shard makes no comparison; once every shard has ended: sinklab compare {}\n",
+                             shard.index, shard.count, root.string());
+  } else if (!sharded && !train::InterruptGuard::requested()) {
+    compare_ablation(root, opt.runs_dir);
   }
   if (train::InterruptGuard::requested() || (incomplete && !failed && opt.stop_after == 0)) {
     std::cout << "interrupted: run the same command again to finish the remaining runs\n";
@@ -195,6 +241,23 @@ int run_ablation(const AblateOptions& opt) {
   }
   if (failed) return 1;
   return 0;
+}
+
+}  // namespace
+
+int run_ablation(const AblateOptions& opt) {
+  const dist::ProcessGroup* group = opt.processes && opt.processes->size() > 1 ? opt.processes : nullptr;
+  if (!group) return run_runs(opt, nullptr);
+  if (opt.shard) fail("ablate: --shard under an MPI launcher: the launcher's processes are the shards (process r runs r/N)");
+  if (opt.slurm) fail("ablate: --slurm under an MPI launcher: --slurm only writes scripts; run it without mpirun");
+  const int code = run_runs(opt, group);
+  group->wait_for_all();
+  if (group->leader() && code != 130 && !train::InterruptGuard::requested()) {
+    const train::Ablation ab = train::load_ablation(opt.file, opt.max_runs > 0 ? opt.max_runs : train::default_max_runs);
+    std::cout << fmt::format("every one of the {} processes has ended\n", group->size());
+    compare_ablation(opt.runs_dir / ab.name, opt.runs_dir);
+  }
+  return code;
 }
 
 }  // namespace sinklab::cli

@@ -1,5 +1,7 @@
 // sinklab: the command line. Subcommands only parse arguments and call into train/ and data/.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <csignal>
@@ -19,6 +21,7 @@
 #include "data/dataset.h"
 #include "data/fetch.h"
 #include "data/manifest.h"
+#include "dist/process_group.h"
 #include "engine/error.h"
 #include "io/atomic_file.h"
 #include "train/ablation.h"
@@ -102,6 +105,14 @@ int cmd_eval(const fs::path& run_dir, std::optional<std::int64_t> batches) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under an MPI launcher (mpirun -np N sinklab train ...) the processes join one group here.
+  std::optional<dist::ProcessGroup> processes;
+  try {
+    processes.emplace();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
   CLI::App app{"sinklab: train small transformers and watch attention sinks emerge"};
   app.require_subcommand(1);
   app.fallthrough();  // --runs-dir may come after the subcommand
@@ -123,6 +134,20 @@ int main(int argc, char** argv) {
   ablate_cmd->add_option("--stop-after", aopt.stop_after, "stop every run after this step (continue later)");
   ablate_cmd->add_option("--max-runs", aopt.max_runs,
                          fmt::format("allow more runs than {} (a grid multiplies quickly)", train::default_max_runs));
+  auto* shard = ablate_cmd->add_option("--shard", aopt.shard,
+                                       "K/N: only runs i with i % N == K (0 <= K < N, as $SLURM_ARRAY_TASK_ID); shards run side by side, "
+                                       "and none makes the comparison");
+  auto* slurm = ablate_cmd->add_flag("--slurm", aopt.slurm,
+                                     "write a Slurm job array (one run per task) and its comparison job into <ablation>/slurm/; run nothing")
+                    ->excludes(shard);
+  ablate_cmd->add_option("--partition", aopt.slurm_options.partition, "with --slurm: the partition (default: the cluster's)")->needs(slurm);
+  ablate_cmd->add_option("--time", aopt.slurm_options.time, "with --slurm: each task's time limit, as Slurm writes it (90, 1:30:00, 2-00)")
+      ->needs(slurm);
+  ablate_cmd->add_option("--cpus-per-task", aopt.slurm_options.cpus_per_task, "with --slurm: CPUs (and training threads) per task")
+      ->capture_default_str()
+      ->needs(slurm);
+  ablate_cmd->add_option("--array-max", aopt.slurm_options.array_max, "with --slurm: at most this many tasks at a time (default: no limit)")
+      ->needs(slurm);
 
   std::string run_name;
   std::optional<std::int64_t> eval_batches;
@@ -187,10 +212,21 @@ int main(int argc, char** argv) {
   auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its default and meaning (the table of configs/README.md)");
 
   CLI11_PARSE(app, argc, argv);
+  // An MPI launcher told to stop (Ctrl-C) stops reading the processes' output while they finish
+  // the step and checkpoint: a progress line must then neither block nor kill them. What the
+  // launcher does not take is dropped from the console; log.txt has every line.
+  if (processes->size() > 1) {
+    std::signal(SIGPIPE, SIG_IGN);
+    fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
+  }
   // A file size limit (ulimit -f) then fails the write that crosses it, which sinklab reports,
   // instead of killing the process with half a record written.
   std::signal(SIGXFSZ, SIG_IGN);
   try {
+    if (processes->size() > 1 && !*train_cmd && !*ablate_cmd)
+      fail("{} runs in one process; under an MPI launcher only train (one model over all the processes) and ablate "
+           "(its runs spread over them) use several",
+           app.get_subcommands().front()->get_name());
     if (*compare_cmd) {
       copt.runs_dir = runs_dir;
       for (const auto& input : compare_inputs) copt.inputs.push_back(resolve_run(input, runs_dir));
@@ -208,6 +244,7 @@ int main(int argc, char** argv) {
       // 0 is the option's "not given": said explicitly it would silently train to the end.
       if (train_cmd->count("--stop-after") > 0 && topt.stop_after < 1) fail("train: --stop-after must be at least 1, got {}", topt.stop_after);
       topt.runs_dir = runs_dir;
+      topt.processes = &*processes;
       cli::AnalysisObserver analysis;
       topt.observer = &analysis;
       const auto result = train::run_training(topt);
@@ -216,6 +253,7 @@ int main(int argc, char** argv) {
     if (*ablate_cmd) {
       if (ablate_cmd->count("--stop-after") > 0 && aopt.stop_after < 1) fail("ablate: --stop-after must be at least 1, got {}", aopt.stop_after);
       aopt.runs_dir = runs_dir;
+      aopt.processes = &*processes;
       return cli::run_ablation(aopt);
     }
     if (*eval_cmd) return cmd_eval(resolve_run(run_name, runs_dir), eval_batches);
@@ -259,6 +297,11 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const std::exception& e) {
+    if (processes->size() > 1) {
+      // The others may be waiting for this one in a collective call: end them all.
+      std::cerr << fmt::format("error (process {} of {}): {}\n", processes->rank(), processes->size(), e.what()) << std::flush;
+      processes->abort(1);
+    }
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }

@@ -16,6 +16,9 @@ struct Batch {
   // Synthetic tasks only: (B, T) i32, 1 where predicting the target needs attention to another
   // position, 0 where the current token alone determines it. Undefined for text.
   Tensor needs_attention;
+  // This batch's part of its step's loss: its counted targets over those of the whole batch it
+  // was cut from (one process's rows in data-parallel training, data/shard.h); 1 for a whole batch.
+  double share = 1.0;
 };
 
 struct LoaderState {

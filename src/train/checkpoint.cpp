@@ -59,6 +59,7 @@ void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const opt
   nlohmann::json j{{"step", state.step},
                    {"tokens", state.tokens},
                    {"optimizer_steps", optimizer.steps()},
+                   {"processes", state.processes},
                    {"loader", {{"epoch", state.loader.epoch}, {"cursor", state.loader.cursor}, {"rng", state.loader.rng}}},
                    {"sha256", {{"model.safetensors", io::sha256_hex(weights)}, {"optimizer.safetensors", io::sha256_hex(moments)}}}};
   io::write_file_atomic(tmp / "state.json", j.dump(2) + "\n");
@@ -126,6 +127,10 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
     if (!rng.is_array() || rng.size() != s.loader.rng.size())
       fail("{}: 'loader.rng' must be a list of {} whole numbers", state_file.string(), s.loader.rng.size());
     for (std::size_t i = 0; i < s.loader.rng.size(); ++i) s.loader.rng[i] = whole(rng[i], "loader.rng", any, state_file);
+    if (j.contains("processes")) {
+      s.processes = static_cast<std::int64_t>(whole(j.at("processes"), "processes", int_max, state_file));
+      if (s.processes < 1) fail("{}: 'processes' must be at least 1, got 0", state_file.string());
+    }
     const auto optimizer_steps = whole(j.at("optimizer_steps"), "optimizer_steps", int_max, state_file);
     if (!j.at("sha256").is_object()) fail("{}: 'sha256' must map file names to checksums", state_file.string());
     auto verified = [&](const std::string& file) {

@@ -17,7 +17,8 @@ namespace sinklab::train {
 struct TrainingState {
   std::int64_t step = 0;
   std::int64_t tokens = 0;
-  data::LoaderState loader;
+  data::LoaderState loader;  // the same on every process of a data-parallel run (data/shard.h)
+  std::int64_t processes = 1;  // how many processes trained up to here (1 when state.json predates it)
 };
 
 // "step_0000100": the folder of a step's checkpoint under runs/<run>/checkpoints/.

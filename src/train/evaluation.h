@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "dist/process_group.h"
 #include "nn/transformer.h"
 #include "train/train_config.h"
 
@@ -15,8 +16,10 @@ struct EvalLoss {
   std::optional<double> needs_attention, no_attention;
 };
 
-// Losses over batches, without gradients.
-EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches);
+// Losses over batches, without gradients. With a group of processes, each evaluates every n-th
+// batch and the sums are shared: every process gets the result over all the batches.
+EvalLoss evaluate(const nn::Transformer& model, const std::vector<data::Batch>& batches,
+                  const dist::ProcessGroup* group = nullptr);
 
 // The fixed validation batches of a run: drawn once from the validation split (or stream) by the
 // run's seed.

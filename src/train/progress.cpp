@@ -18,11 +18,12 @@ Progress::Progress(std::int64_t total, std::int64_t log_every, const std::filesy
     : total_(total), log_every_(log_every), tty_(isatty(STDOUT_FILENO) != 0), log_(log_file) {}
 
 void Progress::line(const std::string& text) {
+  // The log first: it is the record, and a console that is not read may lose lines.
+  log_.append(text + "\n");
   if (bar_shown_) std::fputs("\r\033[2K", stdout);
   std::fputs((text + "\n").c_str(), stdout);
   std::fflush(stdout);
   bar_shown_ = false;
-  log_.append(text + "\n");
 }
 
 void Progress::step(const StepMetrics& m, std::int64_t first_step) {

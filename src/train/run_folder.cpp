@@ -33,7 +33,7 @@ void check_folder_name(const std::string& name, const std::string& what, const s
 }
 
 RunFolder::RunFolder(const fs::path& parent, const std::string& name, bool resume, const std::string& what,
-                     const std::string& marker) {
+                     const std::string& marker, io::LockMode lock) {
   check_folder_name(name, what + " name");
   path_ = parent / name;
   fs::create_directories(parent);
@@ -49,7 +49,8 @@ RunFolder::RunFolder(const fs::path& parent, const std::string& name, bool resum
     if (!resume)
       fail("{}: the {} folder already exists; continue it with --resume, or pick another --name", path_.string(), what);
   }
-  lock_ = std::make_unique<io::FileLock>(path_ / ".lock", fmt::format("the {} folder {}", what, path_.string()));
+  lock_ = std::make_unique<io::FileLock>(path_ / ".lock", fmt::format("the {} folder {}", what, path_.string()), lock);
+  if (lock == io::LockMode::shared) created_ = false;
   if (!existed_) return;
   bool empty = true;
   for (const auto& e : fs::directory_iterator(path_)) empty = empty && e.path().filename() == ".lock";

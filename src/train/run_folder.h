@@ -2,7 +2,8 @@
 // A run's folder, runs/<name>/, opened for writing: the name is one path component, the folder is
 // a real folder (no symbolic link anywhere in it, so nothing is written elsewhere), an existing
 // folder is continued only if it is a sinklab run, and one process at a time writes it (an
-// exclusive lock on <folder>/.lock, held until the RunFolder is destroyed).
+// exclusive lock on <folder>/.lock, held until the RunFolder is destroyed; or a shared one, for the
+// shards of an ablation that write its folder side by side).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,9 +28,10 @@ class RunFolder {
   // be a sinklab run (holds run_marker) or empty. `what` names it in errors ("run", "ablation").
   // `marker` is the file that makes an existing folder one of its kind.
   RunFolder(const std::filesystem::path& parent, const std::string& name, bool resume, const std::string& what = "run",
-            const std::string& marker = run_marker);
+            const std::string& marker = run_marker, io::LockMode lock = io::LockMode::exclusive);
   // A folder this object created is removed again unless keep() was called: a run that fails
-  // before writing anything leaves nothing behind, and the same command can be given again.
+  // before writing anything leaves nothing behind, and the same command can be given again. A
+  // folder locked shared is never removed: another holder may be writing it.
   ~RunFolder();
   RunFolder(const RunFolder&) = delete;
   RunFolder& operator=(const RunFolder&) = delete;

@@ -15,11 +15,14 @@ StepResult train_step(const nn::Transformer& model, optim::AdamW& optimizer, dat
   StepResult r;
   for (std::int64_t micro = 0; micro < grad_accum; ++micro) {
     const data::Batch batch = batches.next();
+    // Rows without a counted target add nothing (and their mean would be 0/0).
+    if (batch.share == 0) continue;
     const Tensor l = batch_loss(model, batch, r.needs_attention, r.no_attention);
-    r.loss += l.item() * micro_weight;
-    backward(grad_accum == 1 ? l : l * micro_weight);
+    const double weight = micro_weight * batch.share;
+    r.loss += l.item() * weight;
+    backward(weight == 1 ? l : l * weight);
   }
-  sync.sync(params);
+  sync.sync(r);
   r.grad_norm = optim::clip_grad_norm(params, clip);
   // A non-finite loss or gradient stops before the update: the weights stay finite.
   r.updated = std::isfinite(r.loss) && std::isfinite(r.grad_norm);

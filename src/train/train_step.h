@@ -2,7 +2,7 @@
 // One optimizer step, apart from the training loop's I/O: forward and backward over the
 // micro-batches, gradient sync, clip, update. The sync is the seam for data-parallel training:
 // with more than one process, the gradients are summed there, in one collective call over a flat
-// buffer (optim/flat_gradients.h); a single process has nothing to sync.
+// buffer (train/data_parallel.h); a single process has nothing to sync.
 #include <vector>
 
 #include "data/batch.h"
@@ -12,20 +12,6 @@
 
 namespace sinklab::train {
 
-class GradientSync {
- public:
-  virtual ~GradientSync() = default;
-  // Called once per step, after backward and before clipping: leaves every parameter's gradient
-  // the same on every process.
-  virtual void sync(const std::vector<Tensor>& params) = 0;
-};
-
-// One process: its gradients are already the whole batch's.
-class LocalGradients : public GradientSync {
- public:
-  void sync(const std::vector<Tensor>&) override {}
-};
-
 struct StepResult {
   double loss = 0;       // the mean over the micro-batches
   double grad_norm = 0;  // before clipping
@@ -33,9 +19,24 @@ struct StepResult {
   bool updated = false;  // false when the loss or the gradient norm was not finite: the weights are as they were
 };
 
+class GradientSync {
+ public:
+  virtual ~GradientSync() = default;
+  // Called once per step, after backward and before clipping: leaves every parameter's gradient,
+  // and the step's loss and class losses, those of the whole batch on every process.
+  virtual void sync(StepResult& step) = 0;
+};
+
+// One process: its gradients are already the whole batch's.
+class LocalGradients : public GradientSync {
+ public:
+  void sync(StepResult&) override {}
+};
+
 // Draws `grad_accum` micro-batches from `batches`, accumulates their gradients (each weighted
-// 1/grad_accum), syncs them, clips their global norm to `clip` (0: off) and, when the loss and the
-// norm are finite, applies AdamW at learning rate `lr`. Gradients are cleared for the next step.
+// 1/grad_accum, times the batch's share when it is one process's rows), syncs them, clips their
+// global norm to `clip` (0: off) and, when the loss and the norm are finite, applies AdamW at
+// learning rate `lr`. Gradients are cleared for the next step.
 StepResult train_step(const nn::Transformer& model, optim::AdamW& optimizer, data::BatchSource& batches,
                       std::int64_t grad_accum, double clip, double lr, GradientSync& sync);
 

@@ -7,11 +7,14 @@
 #include <sstream>
 
 #include "data/dataset.h"
+#include "data/shard.h"
+#include "dist/process_group.h"
 #include "engine/parallel.h"
 #include "io/atomic_file.h"
 #include "ops/ops.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/data_parallel.h"
 #include "train/evaluation.h"
 #include "train/loss.h"
 #include "train/saved_run.h"
@@ -43,6 +46,9 @@ std::string first_difference(const std::string& a, const std::string& b) {
 }  // namespace
 
 TrainResult run_training(const TrainOptions& opt) {
+  const dist::ProcessGroup* group = opt.processes && opt.processes->size() > 1 ? opt.processes : nullptr;
+  const bool leader = !group || group->leader();
+  const int processes = group ? group->size() : 1;
   // Everything that can fail on bad input happens before anything is written.
   Config config = load_config(opt.config_file, opt.overrides);
   const std::string name = opt.name.empty() ? opt.config_file.stem().string() : opt.name;
@@ -50,75 +56,124 @@ TrainResult run_training(const TrainOptions& opt) {
   check_folder_name(name, "--name");
   check_memory(training_memory(config), fmt::format("training {}", (opt.runs_dir / name).string()));
   const std::string resolved = resolved_yaml(config);
-  RunFolder folder(opt.runs_dir, name, opt.resume);
-  const fs::path run_dir = folder.path();
+  // Only the leader opens (creates, locks) the run folder; the others read it once it has.
+  std::optional<RunFolder> folder;
+  fs::path run_dir = opt.runs_dir / name;
   std::optional<fs::path> checkpoint;
-  if (folder.existed()) {
-    const fs::path saved = run_dir / run_marker;
-    if (fs::exists(saved)) {
-      // Compared after both pass through the same parser, so formatting never counts as a change;
-      // thread count and log cadence may change between sessions.
-      Config before = load_config(saved), now = config;
-      before.train.threads = now.train.threads;
-      before.train.log_every = now.train.log_every;
-      const std::string diff = first_difference(resolved_yaml(before), resolved_yaml(now));
-      if (!diff.empty()) fail("{}: the config differs from the run being resumed ({})", saved.string(), diff);
+  if (leader) {
+    folder.emplace(opt.runs_dir, name, opt.resume);
+    run_dir = folder->path();
+    if (folder->existed()) {
+      const fs::path saved = run_dir / run_marker;
+      if (fs::exists(saved)) {
+        // Compared after both pass through the same parser, so formatting never counts as a change;
+        // thread count and log cadence may change between sessions.
+        Config before = load_config(saved), now = config;
+        before.train.threads = now.train.threads;
+        before.train.log_every = now.train.log_every;
+        const std::string diff = first_difference(resolved_yaml(before), resolved_yaml(now));
+        if (!diff.empty()) fail("{}: the config differs from the run being resumed ({})", saved.string(), diff);
+      }
+      checkpoint = latest_checkpoint(run_dir);
     }
-    checkpoint = latest_checkpoint(run_dir);
   }
-  set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : std::max(1, num_threads()));
+  if (group) {
+    group->barrier();
+    if (!leader && opt.resume) checkpoint = latest_checkpoint(run_dir);
+  }
+  // Processes sharing a machine share its cores.
+  const int local = opt.processes ? opt.processes->local_size() : 1;
+  set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : std::max(1, num_threads() / local));
 
-  data::PreparedData data = data::prepare_data(config.data, config.seed, std::cout);
+  // The leader prepares the data first: it may download or tokenize into the data folder, which
+  // the others then only read.
+  std::ostream quiet(nullptr);
+  std::optional<data::PreparedData> prepared;
+  if (leader) prepared.emplace(data::prepare_data(config.data, config.seed, std::cout));
+  if (group) group->barrier();
+  if (!leader) prepared.emplace(data::prepare_data(config.data, config.seed, quiet));
+  data::PreparedData& data = *prepared;
   const nn::ModelConfig mc = model_config(config, *data.tokenizer);
   nn::Transformer model(mc, config.seed);
   optim::AdamW optimizer(model.named_parameters(), config.optim.adamw);
-  const auto loader = data::open_batches(config.data, data, data::Split::train, config.data.context, config.train.batch_size, config.seed);
+  std::unique_ptr<data::BatchSource> loader =
+      data::open_batches(config.data, data, data::Split::train, config.data.context, config.train.batch_size, config.seed);
+  if (group)
+    loader = std::make_unique<data::ShardedBatches>(std::move(loader), config.train.batch_size, group->rank(), processes);
   const auto val_batches = validation_batches(config, data);
   const bool by_class = data.task != nullptr;
 
   const std::int64_t step_tokens = config.train.batch_size * config.data.context * config.train.grad_accum;
   TrainingState state;
+  std::int64_t saved_processes = processes;
   if (checkpoint) {
     state = load_checkpoint(*checkpoint, model, &optimizer, config.train.steps);
     if (state.tokens != state.step * step_tokens)
       fail("{}: records {} tokens at step {}; this config trains {} tokens per step", (*checkpoint / "state.json").string(),
            state.tokens, state.step, step_tokens);
     loader->set_state(state.loader);
+    saved_processes = state.processes;
   }
-  io::write_file_atomic(run_dir / run_marker, resolved);
-  folder.keep();
-  if (!data.tokenizer_file.empty() && !fs::exists(run_dir / run_tokenizer))
-    fs::copy_file(data.tokenizer_file, run_dir / run_tokenizer);
-  MetricsLog metrics(run_dir, state.step, by_class);
+  state.processes = processes;
+  if (group) check_same_weights(model, *group, checkpoint ? "after loading " + checkpoint->string() : "at initialisation");
+  std::optional<MetricsLog> metrics;
+  std::optional<Progress> progress;
+  if (leader) {
+    io::write_file_atomic(run_dir / run_marker, resolved);
+    folder->keep();
+    if (!data.tokenizer_file.empty() && !fs::exists(run_dir / run_tokenizer))
+      fs::copy_file(data.tokenizer_file, run_dir / run_tokenizer);
+    metrics.emplace(run_dir, state.step, by_class);
+    progress.emplace(config.train.steps, config.train.log_every, run_dir / "log.txt");
+  }
+  // What the leader prints and logs; the other processes stay quiet.
+  auto say = [&](const std::string& line) {
+    if (progress && !line.empty()) progress->line(line);
+  };
   const std::int64_t total = config.train.steps;
-  Progress progress(total, config.train.log_every, run_dir / "log.txt");
-  progress.line(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {} thread{}{}",
-                            checkpoint ? "resuming" : "training", run_dir.string(), model.parameter_count(), mc.vocab_size,
-                            total, step_tokens, num_threads(), num_threads() == 1 ? "" : "s",
-                            checkpoint ? fmt::format(" | from step {}", state.step) : ""));
+  const std::string layout =
+      group ? fmt::format("{} processes x {} thread{}", processes, num_threads(), num_threads() == 1 ? "" : "s")
+            : fmt::format("{} thread{}", num_threads(), num_threads() == 1 ? "" : "s");
+  say(fmt::format("{} {} | {} parameters | vocab {} | {} steps x {} tokens | {}{}", checkpoint ? "resuming" : "training",
+                  run_dir.string(), model.parameter_count(), mc.vocab_size, total, step_tokens, layout,
+                  checkpoint ? fmt::format(" | from step {}", state.step) : ""));
+  if (saved_processes != processes)
+    say(fmt::format("the checkpoint was written by {} process{}, this run has {}: the same weights, optimizer state and "
+                    "batches continue; only the order in which gradients are summed changes",
+                    saved_processes, saved_processes == 1 ? "" : "es", processes));
+  if (group) {
+    const auto [first, end] = data::ShardedBatches::rows(config.train.batch_size, 0, processes);
+    if (config.train.batch_size % processes != 0)
+      say(fmt::format("train.batch_size {} does not divide over {} processes: each takes {} or {} sequences, and the "
+                      "loss weighs every counted target equally", config.train.batch_size, processes,
+                      config.train.batch_size / processes, config.train.batch_size / processes + 1));
+    else
+      say(fmt::format("each process trains on {} of the {} sequences of a batch", end - first, config.train.batch_size));
+  }
 
-  if (opt.observer) {
-    opt.observer->started({config, model, data, run_dir, state.step});
-    if (state.step == 0) {
-      const std::string note = opt.observer->stepped(0, 0, false);
-      if (!note.empty()) progress.line(note);
-    }
+  TrainingObserver* observer = leader ? opt.observer : nullptr;
+  if (observer) {
+    observer->started({config, model, data, run_dir, state.step});
+    if (state.step == 0) say(observer->stepped(0, 0, false));
   }
 
   InterruptGuard interrupt;
   const auto schedule = config.schedule();
   const std::int64_t first_step = state.step;
   LocalGradients one_process;
+  std::optional<DataParallel> data_parallel;
+  if (group) data_parallel.emplace(model.parameters(), *group);
+  GradientSync& sync = data_parallel ? static_cast<GradientSync&>(*data_parallel) : one_process;
   TrainResult result{run_dir, state.step, false, false};
   while (state.step < total) {
     const auto t0 = Clock::now();
     const double lr = schedule.at(state.step);
-    const StepResult step =
-        train_step(model, optimizer, *loader, config.train.grad_accum, config.optim.clip, lr, one_process);
+    // The loss and the norm are the whole batch's, so every process decides alike.
+    const StepResult step = train_step(model, optimizer, *loader, config.train.grad_accum, config.optim.clip, lr, sync);
     if (!step.updated) {
       const auto kept = latest_checkpoint(run_dir);
-      progress.line(fmt::format("step {}: the loss is {} and the gradient norm {} — stopping (try a lower optim.lr)",
-                                state.step + 1, step.loss, step.grad_norm));
+      say(fmt::format("step {}: the loss is {} and the gradient norm {} — stopping (try a lower optim.lr)", state.step + 1,
+                      step.loss, step.grad_norm));
       fail("training diverged at step {} (loss {}, gradient norm {}); {}", state.step + 1, step.loss, step.grad_norm,
            kept ? fmt::format("the newest checkpoint, {}, holds the last finite weights", kept->string())
                 : std::string("no checkpoint was written before it"));
@@ -133,7 +188,7 @@ TrainResult run_training(const TrainOptions& opt) {
     m.loss_no_attn = step.no_attention.mean();
     const bool last = state.step == total;
     if ((config.train.eval_every > 0 && state.step % config.train.eval_every == 0) || last) {
-      const EvalLoss val = evaluate(model, val_batches);
+      const EvalLoss val = evaluate(model, val_batches, group);
       if (!std::isfinite(val.loss)) {
         const auto kept = latest_checkpoint(run_dir);
         fail("training diverged at step {}: the validation loss is {}{}", state.step, val.loss,
@@ -145,35 +200,34 @@ TrainResult run_training(const TrainOptions& opt) {
       std::string classes;
       if (val.needs_attention && val.no_attention)
         classes = fmt::format(" (needs attention {:.4f}, no attention {:.4f})", *val.needs_attention, *val.no_attention);
-      progress.line(fmt::format("step {}/{} | val_loss {:.4f}{} | loss {:.4f}", state.step, total, val.loss, classes, step.loss));
+      say(fmt::format("step {}/{} | val_loss {:.4f}{} | loss {:.4f}", state.step, total, val.loss, classes, step.loss));
     }
-    metrics.write(m);
-    progress.step(m, first_step);
-    if (opt.observer) {
-      const std::string note = opt.observer->stepped(state.step, state.tokens, last);
-      if (!note.empty()) progress.line(note);
-    }
+    if (metrics) metrics->write(m);
+    if (progress) progress->step(m, first_step);
+    if (observer) say(observer->stepped(state.step, state.tokens, last));
     const bool stop_here = opt.stop_after > 0 && state.step >= opt.stop_after;
-    result.interrupted = InterruptGuard::requested();
+    // A signal may reach the processes at different steps: they stop together, at the first step
+    // any of them saw it.
+    result.interrupted = group ? group->any(InterruptGuard::requested()) : InterruptGuard::requested();
     if (last || stop_here || result.interrupted ||
         (config.train.checkpoint_every > 0 && state.step % config.train.checkpoint_every == 0)) {
       state.loader = loader->state();
-      save_checkpoint(run_dir, model, optimizer, state, config.train.keep_checkpoints);
+      if (leader) save_checkpoint(run_dir, model, optimizer, state, config.train.keep_checkpoints);
+      if (group) check_same_weights(model, *group, fmt::format("at step {}", state.step));
     }
     if (result.interrupted) {
-      progress.line(fmt::format("interrupted: checkpoint written at step {}; continue with --resume", state.step));
+      say(fmt::format("interrupted: checkpoint written at step {}; continue with --resume", state.step));
       break;
     }
     if (stop_here) break;
   }
-  progress.finish();
+  if (progress) progress->finish();
   result.step = state.step;
   result.finished = state.step >= total;
-  if (opt.observer) {
-    const std::string summary = opt.observer->finished();
-    if (!summary.empty()) progress.line(summary);
-  }
-  if (result.finished) progress.line(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));
+  if (observer) say(observer->finished());
+  if (result.finished) say(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));
+  // The others wait for the leader's last writes, so the launcher sees every process end together.
+  if (group) group->barrier();
   return result;
 }
 

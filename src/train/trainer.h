@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace sinklab::dist {
+class ProcessGroup;
+}
+
 namespace sinklab::train {
 
 class TrainingObserver;
@@ -16,7 +20,10 @@ struct TrainOptions {
   std::filesystem::path runs_dir = "runs";
   bool resume = false;
   std::int64_t stop_after = 0;  // > 0: checkpoint and stop once this step is done (train in chunks)
-  TrainingObserver* observer = nullptr;  // e.g. analysis during training
+  TrainingObserver* observer = nullptr;  // e.g. analysis during training, run by the leader only
+  // The processes training this model together (data-parallel, train/data_parallel.h); null or
+  // a group of one: this process alone. Only the leader writes the run folder and prints.
+  const dist::ProcessGroup* processes = nullptr;
 };
 
 struct TrainResult {

@@ -145,7 +145,9 @@ TEST_F(Hostile, NumbersReadFromFilesAreCheckedBeforeUse) {
            {[](json& j) { j["step"] = 4; }, "records step 4, but it lies in the folder step_0000008"},
            {[](json& j) { j["loader"]["cursor"] = -1; }, "'loader.cursor' must be a whole number"},
            {[](json& j) { j["loader"]["rng"] = json::array({1, 2}); }, "'loader.rng' must be a list of 4"},
-           {[](json& j) { j["tokens"] = 12345; }, "records 12345 tokens at step 8"}}) {
+           {[](json& j) { j["tokens"] = 12345; }, "records 12345 tokens at step 8"},
+           {[](json& j) { j["processes"] = 0; }, "'processes' must be at least 1"},
+           {[](json& j) { j["processes"] = "two"; }, "'processes' must be a whole number"}}) {
     write_file(ckpt / "state.json", good_state);
     edit_state(ckpt, edit);
     expect_refused("train " + cfg() + " --name r --resume --set analysis.every=4", expected);

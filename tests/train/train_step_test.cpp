@@ -23,8 +23,10 @@ struct RandomBatches : data::BatchSource {
 
 // A sync that stands in for an allreduce over two identical processes: the gradients doubled.
 struct Doubling : train::GradientSync {
+  explicit Doubling(std::vector<Tensor> p) : params(std::move(p)) {}
+  std::vector<Tensor> params;
   int calls = 0;
-  void sync(const std::vector<Tensor>& params) override {
+  void sync(train::StepResult&) override {
     ++calls;
     for (const auto& p : params) {
       Tensor g = p.grad();
@@ -47,7 +49,7 @@ TEST(TrainStep, SyncsTheGradientsOnceBeforeClippingAndTheUpdate) {
   optim::AdamW oa(a.named_parameters(), {}), ob(b.named_parameters(), {});
   RandomBatches ba, bb;
   train::LocalGradients local;
-  Doubling doubling;
+  Doubling doubling(b.parameters());
   const auto ra = train::train_step(a, oa, ba, 2, 0, 1e-2, local);
   const auto rb = train::train_step(b, ob, bb, 2, 0, 1e-2, doubling);
   EXPECT_EQ(doubling.calls, 1);
