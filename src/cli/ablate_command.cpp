@@ -129,8 +129,8 @@ int run_runs(const AblateOptions& opt, const dist::ProcessGroup* group) {
   train::RunFolder folder(opt.runs_dir, ab.name, true, "ablation", train::ablation_list,
                           sharded ? io::LockMode::shared : io::LockMode::exclusive);
   const fs::path root = folder.path();
-  // Processes of an MPI job on one machine share its cores.
-  const int threads = std::max(1, num_threads() / opt.jobs / (group ? group->local_size() : 1));
+  // The processes of an MPI job that share a machine share its cores.
+  const int threads = std::max(1, (group ? group->share_of(num_threads()) : num_threads()) / opt.jobs);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
 
   std::vector<train::RunOutcome> outcomes(ab.runs.size());
@@ -252,7 +252,8 @@ int run_ablation(const AblateOptions& opt) {
   if (opt.slurm) fail("ablate: --slurm under an MPI launcher: --slurm only writes scripts; run it without mpirun");
   const int code = run_runs(opt, group);
   group->wait_for_all();
-  if (group->leader() && code != 130 && !train::InterruptGuard::requested()) {
+  const bool interrupted = group->any(code == 130 || train::InterruptGuard::requested());
+  if (group->leader() && !interrupted) {
     const train::Ablation ab = train::load_ablation(opt.file, opt.max_runs > 0 ? opt.max_runs : train::default_max_runs);
     std::cout << fmt::format("every one of the {} processes has ended\n", group->size());
     compare_ablation(opt.runs_dir / ab.name, opt.runs_dir);

@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
   // An MPI launcher told to stop (Ctrl-C) stops reading the processes' output while they finish
   // the step and checkpoint: a progress line must then neither block nor kill them. What the
   // launcher does not take is dropped from the console; log.txt has every line.
-  if (processes->size() > 1) {
+  if (processes->size() > 1 && *train_cmd) {
     std::signal(SIGPIPE, SIG_IGN);
     fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
   }

@@ -4,6 +4,7 @@
 // without it, and a build without MPI (SINKLAB_MPI=OFF) still runs alone.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace sinklab::dist {
@@ -14,6 +15,11 @@ bool launched_by_mpi();
 // Whether an environment entry (NAME=value) is one an MPI launcher sets for its processes. A
 // process they start must not see them, or it would take itself for one of the launcher's.
 bool launcher_variable(std::string_view entry);
+
+// Advice for a run under Open MPI whose steps take `step_seconds`: mpirun kills the processes 1 s
+// after passing on a Ctrl-C unless told otherwise, too soon to finish a longer step and
+// checkpoint. Empty when there is nothing to say.
+std::string interrupt_advice(double step_seconds);
 
 class ProcessGroup {
  public:
@@ -29,10 +35,15 @@ class ProcessGroup {
   // Processes of the group on this machine (they share its cores).
   int local_size() const { return local_size_; }
   bool leader() const { return rank_ == 0; }
+  // This process's share of `threads` (what OpenMP sees: the CPUs it may run on): all of them when
+  // the launcher bound it to some (they are its own), else an equal share with the group's other
+  // processes on this machine.
+  int share_of(int threads) const;
 
-  // Elementwise sums over the processes, in place, the same on every process. The reduction
-  // algorithm is chosen by the message size and the number of processes, never by arrival order,
-  // so a run's sums do not depend on timing.
+  // Elementwise sums over the processes, in place, the same on every process. Open MPI's own
+  // collectives choose the reduction algorithm by message size and process count, never by
+  // arrival order, so a run's sums do not depend on timing; a cluster's offloaded collectives
+  // (HCOLL, UCC, SHARP) may not promise that.
   void sum(std::span<float> values) const;
   void sum(std::span<double> values) const;
   // True on every process when it is true on any.

@@ -7,7 +7,6 @@
 #include <cstdlib>
 
 #include "dist/process_group.h"
-#include "engine/error.h"
 
 namespace sinklab::dist {
 namespace {

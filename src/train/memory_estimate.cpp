@@ -88,6 +88,18 @@ MemoryEstimate evaluation_memory(const Config& c, std::int64_t batches) {
   return e;
 }
 
+MemoryEstimate process_memory(const Config& config, int local, int processes) {
+  if (local == 1 && processes == 1) return training_memory(config);
+  Config mine = config;
+  mine.train.batch_size = (config.train.batch_size + processes - 1) / processes;
+  MemoryEstimate estimate = training_memory(mine);
+  for (auto& part : estimate.parts) {
+    part.bytes *= local;
+    part.what += fmt::format(" (x {} processes on this machine)", local);
+  }
+  return estimate;
+}
+
 void check_memory(const MemoryEstimate& estimate, const std::string& what) {
   const auto available = available_memory();
   const double total = estimate.total();

@@ -27,6 +27,9 @@ std::int64_t vocab_size_of(const Config& config);
 // backward pass (attention keeps B·H·T row statistics per layer); the validation batches; the
 // analysis probe. Sizes are in doubles, so absurd values cannot overflow the sum.
 MemoryEstimate training_memory(const Config& config);
+// What `local` processes of a data-parallel run of `processes` need together on one machine: a
+// model and optimizer each, and the activations of their rows of the batch.
+MemoryEstimate process_memory(const Config& config, int local, int processes);
 // Evaluating `batches` validation batches of a run.
 MemoryEstimate evaluation_memory(const Config& config, std::int64_t batches);
 

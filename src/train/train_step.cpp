@@ -19,13 +19,14 @@ StepResult train_step(const nn::Transformer& model, optim::AdamW& optimizer, dat
     if (batch.share == 0) continue;
     const Tensor l = batch_loss(model, batch, r.needs_attention, r.no_attention);
     const double weight = micro_weight * batch.share;
+    r.share += weight;
     r.loss += l.item() * weight;
     backward(weight == 1 ? l : l * weight);
   }
   sync.sync(r);
   r.grad_norm = optim::clip_grad_norm(params, clip);
   // A non-finite loss or gradient stops before the update: the weights stay finite.
-  r.updated = std::isfinite(r.loss) && std::isfinite(r.grad_norm);
+  r.updated = std::isfinite(r.loss) && std::isfinite(r.grad_norm) && r.share > 0;
   if (r.updated) optimizer.step(lr);
   optimizer.zero_grad();
   return r;

@@ -16,6 +16,9 @@ struct StepResult {
   double loss = 0;       // the mean over the micro-batches
   double grad_norm = 0;  // before clipping
   ClassLoss needs_attention, no_attention;  // synthetic tasks
+  // This process's part of the batch's counted targets (data/shard.h); after the sync 1, or 0 when
+  // the whole batch had none (then nothing is learnt, as a single process's 0/0 loss would say).
+  double share = 0;
   bool updated = false;  // false when the loss or the gradient norm was not finite: the weights are as they were
 };
 

@@ -54,7 +54,8 @@ TrainResult run_training(const TrainOptions& opt) {
   const std::string name = opt.name.empty() ? opt.config_file.stem().string() : opt.name;
   if (opt.name.empty()) check_folder_name(name, "the config file's name, the default run name,", "; give one with --name");
   check_folder_name(name, "--name");
-  check_memory(training_memory(config), fmt::format("training {}", (opt.runs_dir / name).string()));
+  check_memory(process_memory(config, group ? group->local_size() : 1, processes),
+               fmt::format("training {}", (opt.runs_dir / name).string()));
   const std::string resolved = resolved_yaml(config);
   // Only the leader opens (creates, locks) the run folder; the others read it once it has.
   std::optional<RunFolder> folder;
@@ -81,16 +82,15 @@ TrainResult run_training(const TrainOptions& opt) {
     group->barrier();
     if (!leader && opt.resume) checkpoint = latest_checkpoint(run_dir);
   }
-  // Processes sharing a machine share its cores.
-  const int local = opt.processes ? opt.processes->local_size() : 1;
-  set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : std::max(1, num_threads() / local));
+  const int cores = opt.processes ? opt.processes->share_of(num_threads()) : std::max(1, num_threads());
+  set_num_threads(config.train.threads > 0 ? static_cast<int>(config.train.threads) : cores);
 
   // The leader prepares the data first: it may download or tokenize into the data folder, which
   // the others then only read.
   std::ostream quiet(nullptr);
   std::optional<data::PreparedData> prepared;
   if (leader) prepared.emplace(data::prepare_data(config.data, config.seed, std::cout));
-  if (group) group->barrier();
+  if (group) group->wait_for_all();
   if (!leader) prepared.emplace(data::prepare_data(config.data, config.seed, quiet));
   data::PreparedData& data = *prepared;
   const nn::ModelConfig mc = model_config(config, *data.tokenizer);
@@ -126,7 +126,7 @@ TrainResult run_training(const TrainOptions& opt) {
     metrics.emplace(run_dir, state.step, by_class);
     progress.emplace(config.train.steps, config.train.log_every, run_dir / "log.txt");
   }
-  // What the leader prints and logs; the other processes stay quiet.
+  // One voice for the job: the others' lines would repeat the leader's.
   auto say = [&](const std::string& line) {
     if (progress && !line.empty()) progress->line(line);
   };
@@ -204,6 +204,7 @@ TrainResult run_training(const TrainOptions& opt) {
     }
     if (metrics) metrics->write(m);
     if (progress) progress->step(m, first_step);
+    if (group && state.step == first_step + 1) say(dist::interrupt_advice(ms / 1000));
     if (observer) say(observer->stepped(state.step, state.tokens, last));
     const bool stop_here = opt.stop_after > 0 && state.step >= opt.stop_after;
     // A signal may reach the processes at different steps: they stop together, at the first step
@@ -227,7 +228,7 @@ TrainResult run_training(const TrainOptions& opt) {
   if (observer) say(observer->finished());
   if (result.finished) say(fmt::format("done: {} steps, {} tokens; run folder {}", state.step, state.tokens, run_dir.string()));
   // The others wait for the leader's last writes, so the launcher sees every process end together.
-  if (group) group->barrier();
+  if (group) group->wait_for_all();
   return result;
 }
 

@@ -26,8 +26,9 @@ struct Doubling : train::GradientSync {
   explicit Doubling(std::vector<Tensor> p) : params(std::move(p)) {}
   std::vector<Tensor> params;
   int calls = 0;
-  void sync(train::StepResult&) override {
+  void sync(train::StepResult& step) override {
     ++calls;
+    step.loss *= 2;  // the loss sum over the two processes
     for (const auto& p : params) {
       Tensor g = p.grad();
       float* d = g.data<float>();
@@ -53,10 +54,25 @@ TEST(TrainStep, SyncsTheGradientsOnceBeforeClippingAndTheUpdate) {
   const auto ra = train::train_step(a, oa, ba, 2, 0, 1e-2, local);
   const auto rb = train::train_step(b, ob, bb, 2, 0, 1e-2, doubling);
   EXPECT_EQ(doubling.calls, 1);
-  EXPECT_EQ(ra.loss, rb.loss);
+  EXPECT_EQ(2 * ra.loss, rb.loss) << "the step reports the synced loss";
   EXPECT_NEAR(rb.grad_norm, 2 * ra.grad_norm, 1e-9 * ra.grad_norm);
   EXPECT_TRUE(ra.updated && rb.updated);
   for (const auto& p : a.parameters()) EXPECT_FALSE(p.grad().defined()) << "gradients are cleared for the next step";
+}
+
+// A batch without a counted target on any process (every share 0 after the sync) teaches nothing:
+// the weights stay as they were.
+TEST(TrainStep, NoCountedTargetAnywhereLeavesTheWeights) {
+  struct NothingCounted : train::GradientSync {
+    void sync(train::StepResult& step) override { step.share = 0; }
+  } nothing;
+  nn::Transformer model(tiny(), 1);
+  optim::AdamW optimizer(model.named_parameters(), {});
+  RandomBatches batches;
+  const std::vector<float> before = model.parameters()[0].to_vector<float>();
+  const auto r = train::train_step(model, optimizer, batches, 1, 0, 1e-2, nothing);
+  EXPECT_FALSE(r.updated);
+  EXPECT_EQ(model.parameters()[0].to_vector<float>(), before);
 }
 
 }  // namespace
