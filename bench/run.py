@@ -52,7 +52,9 @@ def timed(cmd, env=None):
 def model_flops(c):
     m, d = c["model"], c["data"]
     L, C, ff, V, T, B = m["n_layer"], m["d_model"], m["d_ff"], d["vocab_size"], d["context"], c["train"]["batch_size"]
-    per_layer = 4 * C * C + 4 * C + 2 * C * ff + ff + C + 4 * C  # attention, MLP, two LayerNorms (biases on)
+    kv = C // m["n_head"] * (m.get("n_kv_head") or m["n_head"])  # wk, wv outputs (grouped-query attention)
+    # attention, MLP, two LayerNorms (biases on)
+    per_layer = 2 * C * C + 2 * C * kv + 2 * C + 2 * kv + 2 * C * ff + ff + C + 4 * C
     n_nonemb = L * per_layer + 2 * C
     return B * T * (6 * n_nonemb + 6 * C * V + 6 * L * T * C), B * T
 

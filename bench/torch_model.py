@@ -1,8 +1,8 @@
 """sinklab's model in PyTorch, written independently of the C++ code from the same description:
 pre-norm decoder, causal softmax attention (and its variants: output gate, registers, sink logit,
-sigmoid, qk-norm), GELU(tanh)/SwiGLU MLP, tied or untied head, rotate-half RoPE. Parameters are
-named with sinklab's dotted names, so a sinklab safetensors file loads as is. Used by the golden
-fixtures (tests/golden/make_golden.py) and the equivalence check (bench/torch_equivalence.py).
+sigmoid, qk-norm, grouped-query), GELU(tanh)/SwiGLU MLP, tied or untied head, rotate-half RoPE.
+Parameters are named with sinklab's dotted names, so a sinklab safetensors file loads as is. Used by
+the golden fixtures (tests/golden/make_golden.py) and the equivalence check (bench/torch_equivalence.py).
 """
 import json
 import math
@@ -37,6 +37,7 @@ class Model(torch.nn.Module):
             self.register_parameter(name.replace(".", "__"), t)
 
         a = self.a = c.get("attention", {})
+        kv = d // c["n_head"] * self.kv_heads()  # wk, wv outputs
         R = a.get("registers", 0)
         add("tok_emb.weight", P(c["vocab_size"], d))
         if R:
@@ -49,10 +50,10 @@ class Model(torch.nn.Module):
                 add(b + n + ".weight", torch.nn.Parameter(1 + 0.1 * torch.randn(d)))
                 if c["norm"] == "layernorm" and c["bias"]:
                     add(b + n + ".bias", torch.nn.Parameter(0.1 * torch.randn(d)))
-            for n in ("wq", "wk", "wv", "wo"):
-                add(b + f"attn.{n}.weight", P(d, d))
+            for n, out in (("wq", d), ("wk", kv), ("wv", kv), ("wo", d)):
+                add(b + f"attn.{n}.weight", P(out, d))
                 if c["bias"]:
-                    add(b + f"attn.{n}.bias", torch.nn.Parameter(0.02 * torch.randn(d)))
+                    add(b + f"attn.{n}.bias", torch.nn.Parameter(0.02 * torch.randn(out)))
             if a.get("gate"):
                 gates = d if a["gate"] == "elementwise" else c["n_head"]
                 add(b + "attn.wg.weight", torch.nn.Parameter(torch.randn(gates, d) * 0.3))
@@ -74,6 +75,10 @@ class Model(torch.nn.Module):
         if not c["tie_embeddings"]:
             add("lm_head.weight", P(c["vocab_size"], d))
 
+    def kv_heads(self):
+        """model.n_kv_head, 0 or absent meaning n_head (Hugging Face's num_key_value_heads)."""
+        return self.c.get("n_kv_head") or self.c["n_head"]
+
     def p(self, name):
         return self.params.get(name)
 
@@ -90,7 +95,7 @@ class Model(torch.nn.Module):
         """Logits (B, T, V); with a list `maps`, each layer's attention (B, H, N, N) is appended to it."""
         c = self.c
         B, T = ids.shape
-        H, D = c["n_head"], c["d_model"] // c["n_head"]
+        H, D, Hkv = c["n_head"], c["d_model"] // c["n_head"], self.kv_heads()
         a = self.a
         R = a.get("registers", 0)
         x = self.p("tok_emb.weight")[ids]
@@ -108,11 +113,14 @@ class Model(torch.nn.Module):
         for l in range(c["n_layer"]):
             b = f"blocks.{l}."
             h = self.norm(x, b + "norm1")
-            q, k, v = (self.linear(h, b + f"attn.{n}").view(B, T, H, D).transpose(1, 2) for n in ("wq", "wk", "wv"))
+            q, k, v = (self.linear(h, b + f"attn.{n}").view(B, T, n_heads, D).transpose(1, 2)
+                       for n, n_heads in (("wq", H), ("wk", Hkv), ("wv", Hkv)))
             if a.get("qk_norm"):
                 q, k = self.norm(q, b + "attn.q_norm", "rmsnorm"), self.norm(k, b + "attn.k_norm", "rmsnorm")
             if c["pos"] == "rope":
                 q, k = rope(q), rope(k)
+            if Hkv != H:  # Hugging Face's repeat_kv: query head i reads kv head i // (H // Hkv)
+                k, v = k.repeat_interleave(H // Hkv, dim=1), v.repeat_interleave(H // Hkv, dim=1)
             s = (q @ k.transpose(-1, -2)) / math.sqrt(D)
             if a.get("kind") == "sigmoid":
                 w = torch.sigmoid(s + a.get("sigmoid_bias", 0.0)) * mask
@@ -144,11 +152,11 @@ class Model(torch.nn.Module):
 
 
 def write_safetensors(path, tensors, metadata):
-    dtypes = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32"}
+    dtypes = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32", torch.bfloat16: "BF16"}
     header, blobs, offset = {"__metadata__": metadata}, [], 0
     for name, t in tensors.items():
         t = t.detach().contiguous().cpu()
-        data = t.numpy().tobytes()
+        data = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
         header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-20}"
-loaders=(safetensors npy config token_file checkpoint_state records)
+loaders=(safetensors npy config token_file checkpoint_state records hf_checkpoint gpt2_tokenizer)
 work="$(mktemp -d /tmp/sinklab-fuzz.XXXXXX)"
 echo "fuzz: ${#loaders[@]} harnesses, $seconds s each; work folder $work"
 

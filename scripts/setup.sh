@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev ocl-icd-opencl-dev libeigen3-dev libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
-  libsentencepiece-dev libssl-dev curl ca-certificates unzip gnuplot-nox libgtest-dev libbenchmark-dev
+  libsentencepiece-dev libpcre2-dev libssl-dev curl ca-certificates unzip gnuplot-nox libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev libopenmpi-dev openmpi-bin
 )
 

@@ -250,7 +250,8 @@ inline constexpr Field cost_qk{
     .key = "cost_qk",
     .layout = Layout::per_head,
     .unit = "sum of squares",
-    .doc = "factor cost C_QK = ‖W_Q^h‖_F² + ‖W_K^h‖_F²",
+    .doc = "factor cost C_QK = ‖W_Q^h‖_F² + ‖W_K^h‖_F²; under grouped-query attention W_K^h is the slice of head h's kv head, "
+           "counted in the cost of every head of its group",
     .csv = "cost_qk",
     .plot = {"cost_qk", "Representation cost of W_QK: ||W_Q||_F^2 + ||W_K||_F^2 per head (mean over heads)", "C_QK"},
     .summary = "C_QK"};
@@ -258,7 +259,7 @@ inline constexpr Field cost_ov{
     .key = "cost_ov",
     .layout = Layout::per_head,
     .unit = "sum of squares",
-    .doc = "factor cost C_OV = ‖W_V^h‖_F² + ‖W_O^h‖_F²",
+    .doc = "factor cost C_OV = ‖W_V^h‖_F² + ‖W_O^h‖_F²; W_V^h as W_K^h in cost_qk",
     .csv = "cost_ov",
     .plot = {"cost_ov", "Representation cost of W_OV: ||W_V||_F^2 + ||W_O||_F^2 per head (mean over heads)", "C_OV"},
     .summary = "C_OV"};

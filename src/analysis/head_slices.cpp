@@ -2,12 +2,12 @@
 
 namespace sinklab::analysis {
 
-Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t D) {
-  const std::int64_t C = w.shape()[1];
+Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t H, std::int64_t D) {
+  const std::int64_t C = w.shape()[1], slice = h / (H / (w.shape()[0] / D));
   Matrix m(C, D);
   const float* p = w.data<float>();
   for (std::int64_t d = 0; d < D; ++d)
-    for (std::int64_t c = 0; c < C; ++c) m(c, d) = p[(h * D + d) * C + c];
+    for (std::int64_t c = 0; c < C; ++c) m(c, d) = p[(slice * D + d) * C + c];
   return m;
 }
 

@@ -6,8 +6,10 @@
 
 namespace sinklab::analysis {
 
-// Head h's slice of a (out, in) Linear weight whose outputs are the heads: (d_model, d_head).
-Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t d_head);
+// Query head h's slice of a (out, in) Linear weight whose outputs are heads: (d_model, d_head).
+// wq has n_head such heads; wk and wv may have fewer (grouped-query attention), and then query
+// head h's slice is that of the kv head it reads, h / (n_head / kv heads).
+Matrix head_in(const Tensor& w, std::int64_t h, std::int64_t n_head, std::int64_t d_head);
 // Head h's columns of the output projection W_O, as (d_model, d_head).
 Matrix head_out(const Tensor& wo, std::int64_t h, std::int64_t d_head);
 // Sequence b's values of head h in layer l: (N, d_head).

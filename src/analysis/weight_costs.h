@@ -5,6 +5,8 @@
 //   products       W_QK = W_Q^h W_K^h^T,  W_OV = W_V^h W_O^h  (d_model x d_model)
 // Frobenius norms via traces of d_head x d_head Gram products; nuclear norms via a d_head x d_head
 // SVD after QR of the factors. C / (2 ||W||_*) >= 1, with equality for the cheapest factorisation.
+// Under grouped-query attention W_K^h and W_V^h are the slices of the kv head h reads, shared by
+// its group: the per-head costs count them once per query head, so they do not sum to Σ‖θ‖_F².
 #include <Eigen/Core>
 
 namespace sinklab::analysis {

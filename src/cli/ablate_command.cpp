@@ -156,7 +156,7 @@ int run_runs(const AblateOptions& opt, const dist::ProcessGroup* group) {
     for (std::size_t i = 0; i < ab.runs.size(); ++i) {
       if (!mine[i]) continue;
       const auto config = train::load_config(ab.base, ab.runs[i].sets);
-      data::prepare_data(config.data, config.seed, std::cout);
+      data::prepare_data(config.data, root / ab.runs[i].name, config.seed, std::cout);
     }
   }
   folder.keep();

@@ -138,7 +138,7 @@ void intervene(const InterveneOptions& o) {
   auto run = train::load_run(o.run_dir, o.checkpoint.value_or(0));
   const std::vector<Intervention> list = interventions(o, run.model->config());
   train::check_memory(train::evaluation_memory(run.config, run.config.train.eval_batches), "intervene on " + o.run_dir.string());
-  auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
+  auto data = data::prepare_data(run.config.data, o.run_dir, run.config.seed, std::cout);
   const auto val = train::validation_batches(run.config, data);
   const data::Batch probe = analysis::probe_batch(run.config.analysis, run.config.data, data, run.config.seed);
 

@@ -23,6 +23,9 @@
 #include "data/manifest.h"
 #include "dist/process_group.h"
 #include "engine/error.h"
+#include "hf/export.h"
+#include "hf/import.h"
+#include "hf/model_fetch.h"
 #include "io/atomic_file.h"
 #include "train/ablation.h"
 #include "train/checkpoint.h"
@@ -53,7 +56,7 @@ fs::path resolve_run(const std::string& run, const fs::path& runs_dir) {
 
 int cmd_analyze(const fs::path& run_dir, std::int64_t step) {
   const auto run = train::load_run(run_dir, step);
-  auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
+  auto data = data::prepare_data(run.config.data, run_dir, run.config.seed, std::cout);
   const data::Batch probe = analysis::probe_batch(run.config.analysis, run.config.data, data, run.config.seed);
   Tensor maps;
   nlohmann::ordered_json r{{analysis::fields::step.key, run.step}};
@@ -81,7 +84,7 @@ int cmd_eval(const fs::path& run_dir, std::optional<std::int64_t> batches) {
   auto run = train::load_run(run_dir);
   if (batches) run.config.train.eval_batches = *batches;
   train::check_memory(train::evaluation_memory(run.config, run.config.train.eval_batches), "eval of " + run_dir.string());
-  auto data = data::prepare_data(run.config.data, run.config.seed, std::cout);
+  auto data = data::prepare_data(run.config.data, run_dir, run.config.seed, std::cout);
   const auto val = train::validation_batches(run.config, data);
   const train::EvalLoss result = train::evaluate(*run.model, val);
   const double loss = result.loss;
@@ -211,7 +214,33 @@ int main(int argc, char** argv) {
   auto* config_cmd = app.add_subcommand("config", "config files")->require_subcommand(1);
   auto* keys_cmd = config_cmd->add_subcommand("keys", "every config key with its default and meaning (the table of configs/README.md)");
 
+  hf::ImportOptions hopt;
+  auto* import_cmd = app.add_subcommand("import", "a pretrained model as a run")->require_subcommand(1);
+  auto* import_hf_cmd =
+      import_cmd->add_subcommand("hf", "a Hugging Face checkpoint folder (GPT2LMHeadModel, LlamaForCausalLM) as a run at step 0");
+  import_hf_cmd->add_option("dir", hopt.source, "the checkpoint folder: config.json, safetensors weights, tokenizer files")->required();
+  import_hf_cmd->add_option("--name", hopt.name, "the run's name")->required();
+  import_hf_cmd->add_option("--config", hopt.config_file, "data, training and analysis settings (its model section is not used)")
+      ->check(CLI::ExistingFile);
+  import_hf_cmd->add_option("--set", hopt.overrides, "override a key: --set data.context=256 (repeatable; not model.*)");
+
+  hf::ExportOptions eopt;
+  std::optional<std::int64_t> export_step;
+  auto* export_cmd = app.add_subcommand("export", "a run in another framework's layout")->require_subcommand(1);
+  auto* export_hf_cmd = export_cmd->add_subcommand("hf", "a run's checkpoint as a folder transformers loads (GPT-2 or Llama layout)");
+  export_hf_cmd->add_option("run", run_name, "run folder or name")->required();
+  export_hf_cmd->add_option("--checkpoint", export_step, "the checkpoint's step (default: the newest)");
+  export_hf_cmd->add_option("--out", eopt.out, "the folder to write (new, or empty)")->required();
+
+  std::string model_name, model_revision = "main";
+  auto* model_cmd = app.add_subcommand("model", "pretrained models from the Hugging Face hub")->require_subcommand(1);
+  auto* model_fetch_cmd = model_cmd->add_subcommand("fetch", "download a checkpoint folder (needs a network) into data/models/");
+  model_fetch_cmd->add_option("name", model_name, "a short name (sinklab model list) or a hub repository owner/name")->required();
+  model_fetch_cmd->add_option("--revision", model_revision, "branch, tag or commit")->capture_default_str();
+  auto* model_list_cmd = model_cmd->add_subcommand("list", "the short names model fetch knows");
+
   CLI11_PARSE(app, argc, argv);
+
   // An MPI launcher told to stop (Ctrl-C) stops reading the processes' output while they finish
   // the step and checkpoint: a progress line must then neither block nor kill them. What the
   // launcher does not take is dropped from the console; log.txt has every line.
@@ -277,6 +306,26 @@ int main(int argc, char** argv) {
           std::cout << "  " << s.split << " -> " << (data::data_dir() / d.name / s.file).string()
                     << (fs::exists(data::data_dir() / d.name / s.file) ? " (present)" : "") << "\n";
       }
+      return 0;
+    }
+    if (*import_hf_cmd) {
+      hopt.runs_dir = runs_dir;
+      hf::import_hf(hopt, std::cout);
+      return 0;
+    }
+    if (*export_hf_cmd) {
+      if (export_step && *export_step < 1) fail("export hf: --checkpoint must be a step of the run (>= 1), got {}", *export_step);
+      eopt.run_dir = resolve_run(run_name, runs_dir);
+      eopt.step = export_step.value_or(0);
+      hf::export_hf(eopt, std::cout);
+      return 0;
+    }
+    if (*model_fetch_cmd) {
+      hf::fetch_model(model_name, model_revision, std::cout);
+      return 0;
+    }
+    if (*model_list_cmd) {
+      for (const auto& m : hf::known_models()) std::cout << fmt::format("{}: {} ({})\n", m.name, m.description, m.repo);
       return 0;
     }
     if (*intervene_cmd) {

@@ -35,7 +35,7 @@ void replay(const fs::path& run_dir, const fs::path& out, std::optional<std::int
   if (fs::exists(out) && !fs::is_empty(out)) fail("replay: {} exists and is not empty", out.string());
   fs::create_directories(out);
 
-  auto data = data::prepare_data(config.data, config.seed, std::cout);
+  auto data = data::prepare_data(config.data, run_dir, config.seed, std::cout);
   const nn::Transformer model(train::model_config(config, *data.tokenizer), config.seed);
   io::write_safetensors(out / "init.safetensors", model.named_parameters());
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "data/manifest.h"
+#include "data/tokenizer_files.h"
 
 namespace sinklab::data {
 
@@ -20,11 +21,15 @@ const config::Section<DataConfig>& data_section() {
         .key("train_split", &C::train_split, "the split of the data set to train on (`train`, `valid`, `test`)")
         .key("valid_split", &C::valid_split, "the split to validate on")
         .key("tokenizer", &C::tokenizer,
-             "`byte` (256 bytes + BOS + EOS = 258 ids) or `bpe` (SentencePiece BPE with byte fallback, trained on the training "
-             "split on first use and cached under `data/cache/tokenizers/`)")
+             "`byte` (256 bytes + BOS + EOS = 258 ids), `bpe` (SentencePiece BPE with byte fallback, trained on the training "
+             "split on first use and cached under `data/cache/tokenizers/`), or a Hugging Face tokenizer that is never trained but "
+             "read from the run folder, where `sinklab import hf` puts it: `gpt2` (byte-level BPE: `vocab.json`, `merges.txt`, "
+             "optionally `tokenizer_config.json` / `special_tokens_map.json` naming BOS and EOS, else `<|endoftext|>`) or "
+             "`sentencepiece` (a Llama-family `tokenizer.model`; each text encoded whole, as Hugging Face's LlamaTokenizer does)")
         .key("vocab_size", &C::vocab_size,
-             "BPE vocabulary size, 300 to 65535 (byte level is always 258; with `tokenizer: byte` any other value than the "
-             "default is an error); with `data.name: random`, the number of ids, 3 to 65535")
+             "BPE vocabulary size, 300 to 65535 (byte level is always 258, and `gpt2` and `sentencepiece` have their files' "
+             "vocabulary: with these tokenizers any other value than the default is an error); with `data.name: random`, the number "
+             "of ids, 3 to 65535")
         .key("context", &C::context, "tokens per sequence, which is also the model's context")
         .key("bos", &C::bos, "every sequence (and, by default, every packed document) starts with BOS")
         .key("bos_per_document", &C::bos_per_document,
@@ -80,7 +85,7 @@ const config::Section<DataConfig>& data_section() {
         check(d.bigram_from.empty() || d.dirichlet == d0.dirichlet, "dirichlet",
               "the bigrams come from data.bigram_from; drop one of the two");
       }
-      one_of(d.tokenizer, {"byte", "bpe"}, "tokenizer");
+      one_of(d.tokenizer, {"byte", "bpe", "gpt2", "sentencepiece"}, "tokenizer");
       one_of(d.window, {"document", "random"}, "window");
       check(d.bos_per_document || (d.bos && d.window == "document"), "bos_per_document",
             "only applies with data.bos: true and data.window: document");
@@ -90,6 +95,9 @@ const config::Section<DataConfig>& data_section() {
             fmt::format("random data needs a vocabulary in [3, 65535], got {}", d.vocab_size));
       check(d.name == "random" || synthetic || d.tokenizer != "byte" || d.vocab_size == d0.vocab_size, "vocab_size",
             "only applies to data.tokenizer: bpe (the byte-level vocabulary is 256 bytes + BOS + EOS)");
+      check(d.name == "random" || synthetic || !is_hf_tokenizer(d.tokenizer) || d.vocab_size == d0.vocab_size, "vocab_size",
+            fmt::format("only applies to data.tokenizer: bpe (the {} vocabulary is the one in the run folder's tokenizer files)",
+                        d.tokenizer));
       check(d.name == "random" || synthetic || d.tokenizer != "bpe" || (d.vocab_size >= 300 && d.vocab_size <= 65535), "vocab_size",
             fmt::format("must be in [300, 65535] for bpe, got {}", d.vocab_size));
       check(d.context >= 2, "context", fmt::format("must be at least 2, got {}", d.context));

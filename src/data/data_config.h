@@ -14,8 +14,8 @@ struct DataConfig {
   std::string valid_path;
   std::string train_split = "train";  // which manifest splits train and validate on
   std::string valid_split = "valid";
-  std::string tokenizer = "bpe";  // byte | bpe
-  std::int64_t vocab_size = 4096;  // bpe only; byte level is always 256 + BOS + EOS
+  std::string tokenizer = "bpe";  // byte | bpe | gpt2 | sentencepiece (the last two: Hugging Face files in the run folder)
+  std::int64_t vocab_size = 4096;  // bpe only; byte level is always 256 + BOS + EOS, the others their files' vocabulary
   std::int64_t context = 128;
   bool bos = true;                   // every sequence starts with BOS
   bool bos_per_document = true;      // window document: BOS before every packed document, or at position 0 only

@@ -4,8 +4,10 @@
 
 #include "data/documents.h"
 #include "data/fetch.h"
+#include "data/gpt2_tokenizer.h"
 #include "data/loader.h"
 #include "data/manifest.h"
+#include "data/tokenizer_files.h"
 #include "engine/error.h"
 #include "engine/rng.h"
 #include "io/sha256.h"
@@ -92,15 +94,24 @@ std::unique_ptr<TokenFile> random_tokens(std::int64_t vocab, const std::string& 
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::path& model_file) {
+std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const fs::path& run_dir) {
   if (config.name == "random") return make_id_tokenizer(config.vocab_size);
   if (config.name == "synthetic") return make_id_tokenizer(config.symbols + 2);
   if (config.tokenizer == "byte") return make_byte_tokenizer();
-  if (!fs::exists(model_file)) fail("{}: tokenizer model not found", model_file.string());
-  return load_bpe_tokenizer(model_file);
+  const TokenizerFiles files = tokenizer_files(config.tokenizer);
+  for (const auto& name : files.required) {
+    if (fs::exists(run_dir / name)) continue;
+    if (is_hf_tokenizer(config.tokenizer))
+      fail("{}: missing; data.tokenizer {} needs {} in the run folder (`sinklab import hf` puts them there)",
+           (run_dir / name).string(), config.tokenizer, fmt::join(files.required, " and "));
+    fail("{}: tokenizer model not found", (run_dir / name).string());
+  }
+  if (config.tokenizer == "gpt2") return load_gpt2_tokenizer(run_dir);
+  if (config.tokenizer == "sentencepiece") return load_sentencepiece_tokenizer(run_dir / sentencepiece_model_file);
+  return load_bpe_tokenizer(run_dir / sentencepiece_model_file);
 }
 
-PreparedData prepare_data(const DataConfig& c, std::uint64_t seed, std::ostream& log) {
+PreparedData prepare_data(const DataConfig& c, const fs::path& run_dir, std::uint64_t seed, std::ostream& log) {
   PreparedData out;
   if (c.name == "synthetic") {
     out.tokenizer = make_id_tokenizer(c.symbols + 2);
@@ -118,8 +129,8 @@ PreparedData prepare_data(const DataConfig& c, std::uint64_t seed, std::ostream&
   const TextFormat format = format_of(c);
   const std::string train_sha = io::sha256_file(out.train_text);
   const std::string valid_sha = io::sha256_file(out.valid_text);
-  if (c.tokenizer == "byte") {
-    out.tokenizer = make_byte_tokenizer();
+  if (c.tokenizer == "byte" || is_hf_tokenizer(c.tokenizer)) {
+    out.tokenizer = load_tokenizer(c, run_dir);
   } else {
     out.tokenizer_file = data_dir() / "cache" / "tokenizers" / fmt::format("bpe{}-{}.model", c.vocab_size, train_sha.substr(0, 16));
     if (!fs::exists(out.tokenizer_file)) {

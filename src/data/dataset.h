@@ -1,7 +1,8 @@
 #pragma once
 // From a data config to a tokenizer and memory-mapped train/valid token files, building and
-// caching both on first use under <data_dir>/cache/ (keyed by the text's sha256 and the settings);
-// or, for data.name synthetic, the task drawn from the seed. open_batches streams either.
+// caching both on first use under <data_dir>/cache/ (keyed by the text's sha256 and the
+// tokenizer's key; a Hugging Face tokenizer comes from the run folder, never trained); or, for
+// data.name synthetic, the task drawn from the seed. open_batches streams either.
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -15,13 +16,14 @@ namespace sinklab::data {
 
 struct PreparedData {
   std::unique_ptr<Tokenizer> tokenizer;
-  std::filesystem::path tokenizer_file;  // the BPE model; empty for byte level
+  std::filesystem::path tokenizer_file;  // the trained BPE model, for the run folder; empty for other kinds
   std::unique_ptr<TokenFile> train, valid;  // null for synthetic tasks
   std::filesystem::path train_text, valid_text;
   std::shared_ptr<const SyntheticTask> task;  // synthetic tasks only
 };
 
-PreparedData prepare_data(const DataConfig& config, std::uint64_t seed, std::ostream& log);
+// `run_dir` holds the tokenizer files of data.tokenizer gpt2 and sentencepiece (data/tokenizer_files.h).
+PreparedData prepare_data(const DataConfig& config, const std::filesystem::path& run_dir, std::uint64_t seed, std::ostream& log);
 
 enum class Split { train, valid };
 
@@ -30,7 +32,7 @@ enum class Split { train, valid };
 std::unique_ptr<BatchSource> open_batches(const DataConfig& config, const PreparedData& data, Split split,
                                           std::int64_t context, std::int64_t batch_size, std::uint64_t seed);
 
-// The tokenizer a run used: the BPE model saved in its folder, or byte level.
-std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const std::filesystem::path& model_file);
+// The tokenizer a run uses: byte level, or loaded from the files of its kind in `run_dir`.
+std::unique_ptr<Tokenizer> load_tokenizer(const DataConfig& config, const std::filesystem::path& run_dir);
 
 }  // namespace sinklab::data

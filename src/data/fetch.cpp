@@ -30,7 +30,7 @@ int run(const std::vector<std::string>& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-void download(const std::string& url, const fs::path& out, std::uint64_t head_bytes, std::ostream& log) {
+int curl(const std::string& url, const fs::path& out, std::uint64_t head_bytes, std::ostream& log) {
   std::vector<std::string> args{"curl", "-fL", "--retry", "3", "--progress-bar", "-o", out.string()};
   if (head_bytes > 0) {
     args.push_back("-r");
@@ -38,7 +38,11 @@ void download(const std::string& url, const fs::path& out, std::uint64_t head_by
   }
   args.push_back(url);
   log << "  downloading " << url << (head_bytes ? fmt::format(" (first {} bytes)", head_bytes) : "") << "\n" << std::flush;
-  if (run(args) != 0) fail("download of {} failed (no network? offline machines set SINKLAB_DATA_MIRROR)", url);
+  return run(args);
+}
+
+void download(const std::string& url, const fs::path& out, std::uint64_t head_bytes, std::ostream& log) {
+  if (curl(url, out, head_bytes, log) != 0) fail("download of {} failed (no network? offline machines set SINKLAB_DATA_MIRROR)", url);
 }
 
 // Drops a partial last story so a byte-range download ends at a whole document.
@@ -111,6 +115,18 @@ void fetch_split(const DatasetInfo& set, const SplitSource& src, const std::opti
 }
 
 }  // namespace
+
+bool download_if_present(const std::string& url, const fs::path& out, std::ostream& log) {
+  const int status = curl(url, out, 0, log);
+  // 22: the server answered with an error (404: no such file); 37: a file:// URL names no file.
+  if (status == 22 || status == 37) {
+    std::error_code ec;
+    fs::remove(out, ec);
+    return false;
+  }
+  if (status != 0) fail("download of {} failed (curl exit status {}: no network?)", url, status);
+  return true;
+}
 
 fs::path data_dir() {
   const char* env = std::getenv("SINKLAB_DATA_DIR");

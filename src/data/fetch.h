@@ -18,6 +18,10 @@ std::optional<std::filesystem::path> data_mirror();
 // Where a fetched split lives: <data_dir>/<data set>/<file>.
 std::filesystem::path split_path(const std::string& dataset, const std::string& split);
 
+// Downloads `url` into `out` with curl; false when the server has no such file (HTTP error such as
+// 404), an error when it cannot be reached.
+bool download_if_present(const std::string& url, const std::filesystem::path& out, std::ostream& log);
+
 // Fetches the given splits (all when empty); splits already present are left alone.
 void fetch_dataset(const std::string& dataset, const std::vector<std::string>& splits, std::ostream& log);
 

@@ -1,5 +1,7 @@
 #include "data/loader.h"
 
+#include <algorithm>
+
 #include <numeric>
 
 #include "engine/error.h"
@@ -79,6 +81,8 @@ void Loader::set_state(const LoaderState& s) {
   shuffle_epoch();
   if (s.cursor > order_.size()) fail("Loader: saved position {} is past the {} documents of the data", s.cursor, order_.size());
   cursor_ = s.cursor;
+  if (std::all_of(s.rng.begin(), s.rng.end(), [](std::uint64_t w) { return w == 0; }))
+    fail("Loader: the saved random state is all zeros, which the generator never reaches (a damaged checkpoint)");
   rng_.set_state(s.rng);
 }
 

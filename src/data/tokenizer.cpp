@@ -71,16 +71,51 @@ class IdTokenizer : public Tokenizer {
   std::int64_t vocab_;
 };
 
-// SentencePiece drops a line's leading "▁" after a raw newline ("\nthere" -> "t here"), so text is
-// encoded line by line with an explicit newline piece between lines, as the model was trained.
-class BpeTokenizer : public Tokenizer {
+// A SentencePiece model encoding the whole text at once, as Hugging Face's slow (legacy)
+// LlamaTokenizer does.
+class SentencePieceTokenizer : public Tokenizer {
  public:
-  explicit BpeTokenizer(const std::filesystem::path& file) {
+  SentencePieceTokenizer(const std::filesystem::path& file, const std::string& kind) {
     const auto status = sp_.Load(file.string());
     if (!status.ok()) fail("{}: cannot load the SentencePiece model: {}", file.string(), status.ToString());
+    if (sp_.bos_id() < 0 || sp_.eos_id() < 0)
+      fail("{}: the SentencePiece model has no {} piece (bos_id {}, eos_id {})", file.string(), sp_.bos_id() < 0 ? "BOS" : "EOS",
+           sp_.bos_id(), sp_.eos_id());
+    key_ = kind + "-" + io::sha256_file(file).substr(0, 16);
+  }
+  std::vector<std::int32_t> encode(std::string_view text) const override {
+    std::vector<int> ids;
+    sp_.Encode(text, &ids);
+    return {ids.begin(), ids.end()};
+  }
+  std::string decode(const std::vector<std::int32_t>& ids) const override {
+    std::vector<int> kept;
+    for (auto id : ids)
+      if (id != bos() && id != eos() && id >= 0 && id < vocab_size()) kept.push_back(id);
+    std::string out;
+    sp_.Decode(kept, &out);
+    return out;
+  }
+  std::int64_t vocab_size() const override { return sp_.GetPieceSize(); }
+  std::int32_t bos() const override { return sp_.bos_id(); }
+  std::int32_t eos() const override { return sp_.eos_id(); }
+  std::string key() const override { return key_; }
+
+ protected:
+  sentencepiece::SentencePieceProcessor sp_;
+
+ private:
+  std::string key_;
+};
+
+// sinklab's own BPE. SentencePiece drops a line's leading "▁" after a raw newline ("\nthere" ->
+// "t here"), so text is encoded line by line with an explicit newline piece between lines, as the
+// model was trained.
+class BpeTokenizer : public SentencePieceTokenizer {
+ public:
+  explicit BpeTokenizer(const std::filesystem::path& file) : SentencePieceTokenizer(file, "bpe") {
     newline_ = sp_.PieceToId("<0x0A>");
     if (newline_ == sp_.unk_id()) fail("{}: the SentencePiece model has no byte-fallback newline piece", file.string());
-    key_ = "bpe-" + io::sha256_file(file).substr(0, 16);
   }
   std::vector<std::int32_t> encode(std::string_view text) const override {
     std::vector<std::int32_t> out;
@@ -118,15 +153,9 @@ class BpeTokenizer : public Tokenizer {
     flush();
     return out;
   }
-  std::int64_t vocab_size() const override { return sp_.GetPieceSize(); }
-  std::int32_t bos() const override { return sp_.bos_id(); }
-  std::int32_t eos() const override { return sp_.eos_id(); }
-  std::string key() const override { return key_; }
 
  private:
-  sentencepiece::SentencePieceProcessor sp_;
   std::int32_t newline_;
-  std::string key_;
 };
 
 }  // namespace
@@ -137,6 +166,10 @@ std::unique_ptr<Tokenizer> make_id_tokenizer(std::int64_t vocab_size) { return s
 
 std::unique_ptr<Tokenizer> load_bpe_tokenizer(const std::filesystem::path& model_file) {
   return std::make_unique<BpeTokenizer>(model_file);
+}
+
+std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const std::filesystem::path& model_file) {
+  return std::make_unique<SentencePieceTokenizer>(model_file, "sentencepiece");
 }
 
 void train_bpe_tokenizer(const std::vector<std::string_view>& documents, std::int64_t vocab_size,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
@@ -22,11 +23,31 @@ std::string dtype_code(DType d) {
   return "?";
 }
 
-DType dtype_from_code(const std::string& code, const std::filesystem::path& path, const std::string& name) {
-  if (code == "F32") return DType::f32;
-  if (code == "F64") return DType::f64;
-  if (code == "I32") return DType::i32;
-  fail("{}: tensor '{}' has dtype {}, which sinklab does not read (F32, F64, I32)", path.string(), name, code);
+// How a tensor is stored: its dtype in memory, and the half-precision format it is widened from
+// (checkpoints published in F16 or BF16 are read as float32, exactly).
+enum class Half { none, f16, bf16 };
+struct Stored {
+  DType dtype;
+  Half half = Half::none;
+  std::uint64_t element_bytes() const { return half == Half::none ? dtype_size(dtype) : 2; }
+};
+
+Stored dtype_from_code(const std::string& code, const std::filesystem::path& path, const std::string& name) {
+  if (code == "F32") return {DType::f32};
+  if (code == "F64") return {DType::f64};
+  if (code == "I32") return {DType::i32};
+  if (code == "F16") return {DType::f32, Half::f16};
+  if (code == "BF16") return {DType::f32, Half::bf16};
+  fail("{}: tensor '{}' has dtype {}, which sinklab does not read (F32, F64, I32; F16 and BF16 read as F32)", path.string(), name, code);
+}
+
+void widen(const char* from, std::uint64_t count, Half half, float* to) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint16_t bits;
+    std::memcpy(&bits, from + 2 * i, 2);
+    to[i] = half == Half::f16 ? static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(bits))
+                              : static_cast<float>(Eigen::numext::bit_cast<Eigen::bfloat16>(bits));
+  }
 }
 
 }  // namespace
@@ -94,7 +115,7 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem
   struct Entry {
     std::uint64_t begin, end;
     std::string name;
-    DType dtype;
+    Stored stored;
     Shape shape;
   };
   std::vector<Entry> entries;
@@ -104,7 +125,7 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem
         for (const auto& [k, v] : entry.items()) file.metadata[k] = v.get<std::string>();
         continue;
       }
-      const DType dt = dtype_from_code(entry.at("dtype").get<std::string>(), path, name);
+      const Stored stored = dtype_from_code(entry.at("dtype").get<std::string>(), path, name);
       const auto& dims = entry.at("shape");
       if (!dims.is_array() || dims.size() > 8) fail("{}: tensor '{}': shape must be a list of at most 8 sizes", path.string(), name);
       // The product is bounded before it is formed (no overflow), and compared with the offsets
@@ -121,14 +142,14 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem
         elements *= std::max<std::uint64_t>(n, 1);
         shape.push_back(static_cast<std::int64_t>(n));
       }
-      const std::uint64_t bytes_needed = empty ? 0 : elements * dtype_size(dt);
+      const std::uint64_t bytes_needed = empty ? 0 : elements * stored.element_bytes();
       const auto& offsets = entry.at("data_offsets");
       if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
         fail("{}: tensor '{}': data_offsets must be two whole numbers", path.string(), name);
       const auto begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
       if (end < begin || end > data_size || end - begin != bytes_needed)
         fail("{}: tensor '{}' has data offsets outside the file or of the wrong size (truncated or corrupted)", path.string(), name);
-      entries.push_back({begin, end, name, dt, shape});
+      entries.push_back({begin, end, name, stored, shape});
     }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: corrupted safetensors header ({})", path.string(), e.what());
@@ -138,8 +159,11 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::filesystem
     if (entries[i].begin < entries[i - 1].end)
       fail("{}: tensors '{}' and '{}' overlap in the file (corrupted)", path.string(), entries[i - 1].name, entries[i].name);
   for (const auto& e : entries) {
-    Tensor t = Tensor::empty(e.shape, e.dtype);
-    std::memcpy(t.raw_data(), data + e.begin, e.end - e.begin);
+    Tensor t = Tensor::empty(e.shape, e.stored.dtype);
+    if (e.stored.half == Half::none)
+      std::memcpy(t.raw_data(), data + e.begin, e.end - e.begin);
+    else
+      widen(data + e.begin, (e.end - e.begin) / 2, e.stored.half, t.data<float>());
     file.tensors.emplace_back(e.name, t);
   }
   return file;

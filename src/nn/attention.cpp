@@ -8,10 +8,11 @@ namespace sinklab::nn {
 
 Attention::Attention(const ModelConfig& c, Rng& rng)
     : wq(c.d_model, c.d_model, c.bias, c.init_std, rng),
-      wk(c.d_model, c.d_model, c.bias, c.init_std, rng),
-      wv(c.d_model, c.d_model, c.bias, c.init_std, rng),
+      wk(c.d_model, c.kv_heads() * c.d_head(), c.bias, c.init_std, rng),
+      wv(c.d_model, c.kv_heads() * c.d_head(), c.bias, c.init_std, rng),
       wo(c.d_model, c.d_model, c.bias, c.residual_init_std(), rng),
       n_head_(c.n_head),
+      kv_heads_(c.kv_heads()),
       pos_(c.pos),
       rope_base_(c.rope_base),
       variant_(c.attention) {
@@ -35,9 +36,9 @@ Attention::Attention(const ModelConfig& c, Rng& rng)
 }
 
 Attention::Heads Attention::project(const Tensor& x) const {
-  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H;
+  const std::int64_t B = x.shape()[0], T = x.shape()[1], C = x.shape()[2], H = n_head_, D = C / H, Hkv = kv_heads_;
   Heads heads;
-  if (!q_norm && pos_ != PosKind::rope) {
+  if (!q_norm && pos_ != PosKind::rope && Hkv == H) {
     // Nothing acts on q and k before attention: one projection to q, k, v (one product each way
     // instead of three, and no sum of three input gradients), same weights.
     const Tensor w = ops::concat({wq.weight, wk.weight, wv.weight}, 0);
@@ -45,8 +46,8 @@ Attention::Heads Attention::project(const Tensor& x) const {
     heads.packed = ops::reshape(ops::linear(x, w, b), {B, T, 3, H, D});
     return heads;
   }
-  auto split = [&](const Tensor& t) { return ops::permute(ops::reshape(t, {B, T, H, D}), {0, 2, 1, 3}); };
-  heads.q = split(wq.forward(x)), heads.k = split(wk.forward(x)), heads.v = split(wv.forward(x));
+  auto split = [&](const Tensor& t, std::int64_t n) { return ops::permute(ops::reshape(t, {B, T, n, D}), {0, 2, 1, 3}); };
+  heads.q = split(wq.forward(x), H), heads.k = split(wk.forward(x), Hkv), heads.v = split(wv.forward(x), Hkv);
   if (q_norm) {
     heads.q = q_norm->forward(heads.q);
     heads.k = k_norm->forward(heads.k);
@@ -54,6 +55,15 @@ Attention::Heads Attention::project(const Tensor& x) const {
   if (pos_ == PosKind::rope) {
     heads.q = ops::rope(heads.q, 0, rope_base_);
     heads.k = ops::rope(heads.k, 0, rope_base_);
+  }
+  if (Hkv != H) {
+    // Grouped-query attention: kv head j serves query heads j*G .. j*G+G-1 (Hugging Face's
+    // repeat_kv); expand's backward sums each group's gradients into its kv head.
+    const std::int64_t G = H / Hkv;
+    auto repeat = [&](const Tensor& t) {  // (B, Hkv, T, D) -> (B, H, T, D)
+      return ops::reshape(ops::expand(ops::reshape(t, {B, Hkv, 1, T, D}), {B, Hkv, G, T, D}), {B, H, T, D});
+    };
+    heads.k = repeat(heads.k), heads.v = repeat(heads.v);
   }
   return heads;
 }

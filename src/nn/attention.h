@@ -9,6 +9,8 @@
 //   kind        sigmoid attention, optionally row-normalised.
 //   qk_norm     RMSNorm (learned weight of size d_head, shared by heads) on q and k.
 //   mask        no_first / no_self: hide key 0 or the query's own key (ops::KeyMask).
+// Grouped-query attention (ModelConfig::n_kv_head): wk and wv project to kv_heads() heads, each
+// repeated for the n_head / kv_heads() consecutive query heads it serves.
 // Registers live in the Transformer: they are extra positions, not an attention change.
 #include <memory>
 #include <string>
@@ -32,7 +34,7 @@ class Attention : public Module {
   // The keys its queries see: the config's mask, or no_first while an edit hides the first position.
   ops::KeyMask key_mask() const { return edit.mask_first ? ops::KeyMask::no_first : variant_.mask; }
 
-  Linear wq, wk, wv, wo;
+  Linear wq, wk, wv, wo;                   // wk, wv: (kv_heads * d_head, d_model)
   std::unique_ptr<Linear> wg;              // gate
   std::unique_ptr<Norm> q_norm, k_norm;    // qk_norm
   Tensor sink_logit;                       // (H,) learned, or constant zeros
@@ -40,8 +42,9 @@ class Attention : public Module {
 
  private:
   // q, k and v as the attention op reads them: `packed` (B, T, 3, H, d_head) from one product when
-  // nothing acts on q and k in between, else q, k, v (B, H, T, d_head), q and k after qk-norm and
-  // RoPE. Only the projection knows the layout; the variants act on the op's options and output.
+  // nothing acts on q and k in between and every query head has its own kv head, else q, k, v
+  // (B, H, T, d_head), q and k after qk-norm and RoPE, k and v repeated over their query heads.
+  // Only the projection knows the layout; the variants act on the op's options and output.
   struct Heads {
     Tensor packed, q, k, v;
   };
@@ -50,7 +53,7 @@ class Attention : public Module {
   Heads apply_edit(Heads heads, std::int64_t B, std::int64_t T) const;
   Tensor head_mask(const std::vector<std::int64_t>& heads, std::vector<std::int64_t> shape) const;
 
-  std::int64_t n_head_;
+  std::int64_t n_head_, kv_heads_;
   PosKind pos_;
   double rope_base_;
   AttentionConfig variant_;

@@ -9,6 +9,9 @@ const config::Section<ModelConfig>& model_section() {
     s.key("d_model", &C::d_model, "residual stream width")
         .key("n_layer", &C::n_layer, "number of blocks")
         .key("n_head", &C::n_head, "attention heads; must divide `d_model`")
+        .key("n_kv_head", &C::n_kv_head,
+             "key/value heads (grouped-query attention, as Llama's num_key_value_heads): each serves n_head / n_kv_head "
+             "consecutive query heads; 0 = n_head")
         .key("d_ff", &C::d_ff, "MLP hidden width")
         .key("norm", &C::norm, "`layernorm` or `rmsnorm`")
         .key("pos", &C::pos, "`learned` (a position embedding), `rope` (rotary, rotate-half layout) or `none`")
@@ -24,6 +27,9 @@ const config::Section<ModelConfig>& model_section() {
         check(v > 0, key, fmt::format("must be positive, got {}", v));
       check(c.n_head <= 0 || c.d_model % c.n_head == 0, "n_head",
             fmt::format("d_model {} is not divisible by n_head {}", c.d_model, c.n_head));
+      check(c.n_kv_head >= 0, "n_kv_head", fmt::format("must not be negative, got {}", c.n_kv_head));
+      check(c.n_head <= 0 || c.n_head % c.kv_heads() == 0, "n_kv_head",
+            fmt::format("n_head {} is not divisible by n_kv_head {}", c.n_head, c.n_kv_head));
       check(c.pos != PosKind::rope || c.n_head <= 0 || c.d_head() % 2 == 0, "pos",
             fmt::format("rope needs an even head size, d_model / n_head = {}", c.n_head > 0 ? c.d_head() : 0));
       check(c.norm_eps > 0, "norm_eps", "must be positive");

@@ -34,6 +34,7 @@ struct ModelConfig {
   std::int64_t d_model = 128;
   std::int64_t n_layer = 4;
   std::int64_t n_head = 4;
+  std::int64_t n_kv_head = 0;  // key/value heads (grouped-query attention); 0 = n_head
   std::int64_t d_ff = 512;
   NormKind norm = NormKind::rmsnorm;
   PosKind pos = PosKind::rope;
@@ -46,6 +47,9 @@ struct ModelConfig {
   AttentionConfig attention;
 
   std::int64_t d_head() const { return d_model / n_head; }
+  // The key/value heads in effect: n_kv_head, or n_head when it is 0. Query head h reads kv head
+  // h / (n_head / kv_heads()).
+  std::int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   // Init std of the projections that write into the residual stream (GPT-2): init_std / sqrt(2 n_layer).
   double residual_init_std() const { return init_std / std::sqrt(2.0 * static_cast<double>(n_layer)); }
 };

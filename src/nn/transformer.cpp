@@ -7,6 +7,8 @@ namespace sinklab::nn {
 Transformer::Transformer(const ModelConfig& c, std::uint64_t seed) : config_(c) {
   if (c.n_head <= 0 || c.d_model % c.n_head != 0)
     fail("Transformer: d_model {} is not divisible by n_head {}", c.d_model, c.n_head);
+  if (c.n_kv_head < 0 || c.n_head % c.kv_heads() != 0)
+    fail("Transformer: n_head {} is not divisible by n_kv_head {}", c.n_head, c.n_kv_head);
   if (c.pos == PosKind::rope && c.d_head() % 2 != 0) fail("Transformer: rope needs an even d_head, got {}", c.d_head());
   Rng rng(seed);
   tok_emb_ = std::make_unique<Embedding>(c.vocab_size, c.d_model, c.init_std, rng);

@@ -7,7 +7,8 @@
 // blocks.<l>.mlp.{fc,proj}.* [gelu] or blocks.<l>.mlp.{w1,w2,w3}.* [swiglu],
 // norm_f.{weight,bias}, lm_head.weight (V, d) [untied], registers (R, d) [registers],
 // blocks.<l>.attn.wg.{weight,bias} [gate], blocks.<l>.attn.sink_logit (H) [learned sink logit],
-// blocks.<l>.attn.{q_norm,k_norm}.weight [qk_norm]. Linear weights are (out, in).
+// blocks.<l>.attn.{q_norm,k_norm}.weight [qk_norm]. Linear weights are (out, in); attn.wk and
+// attn.wv are (kv_heads * d_head, d), fewer than d rows under grouped-query attention [n_kv_head].
 //
 // Registers: R learned vectors ~ N(0, init_std) placed before the tokens, at positions 0..R-1 of
 // every sequence; tokens then sit at positions R..R+T-1 for RoPE and learned positions alike

@@ -41,7 +41,7 @@ std::optional<std::string> first_non_finite(const nn::Module& model) {
   return std::nullopt;
 }
 
-void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
+void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::AdamW* optimizer,
                      const TrainingState& state, std::int64_t keep) {
   if (const auto bad = first_non_finite(model))
     fail("not writing the checkpoint of step {}: '{}' holds non-finite values (training diverged; the newest checkpoint "
@@ -53,15 +53,19 @@ void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const opt
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   const std::string weights = io::encode_safetensors(model.named_parameters(), {{"format", "pt"}, {"step", std::to_string(state.step)}});
-  const std::string moments = io::encode_safetensors(optimizer.state());
   io::write_file_atomic(tmp / "model.safetensors", weights);
-  io::write_file_atomic(tmp / "optimizer.safetensors", moments);
+  nlohmann::json sums{{"model.safetensors", io::sha256_hex(weights)}};
+  if (optimizer != nullptr) {
+    const std::string moments = io::encode_safetensors(optimizer->state());
+    io::write_file_atomic(tmp / "optimizer.safetensors", moments);
+    sums["optimizer.safetensors"] = io::sha256_hex(moments);
+  }
   nlohmann::json j{{"step", state.step},
                    {"tokens", state.tokens},
-                   {"optimizer_steps", optimizer.steps()},
+                   {"optimizer_steps", optimizer != nullptr ? optimizer->steps() : 0},
                    {"processes", state.processes},
                    {"loader", {{"epoch", state.loader.epoch}, {"cursor", state.loader.cursor}, {"rng", state.loader.rng}}},
-                   {"sha256", {{"model.safetensors", io::sha256_hex(weights)}, {"optimizer.safetensors", io::sha256_hex(moments)}}}};
+                   {"sha256", sums}};
   io::write_file_atomic(tmp / "state.json", j.dump(2) + "\n");
   fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);
@@ -155,7 +159,10 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Ada
              to_string(saved.shape()), to_string(p.shape()));
       copy_into(p, saved);
     }
-    if (optimizer != nullptr) {
+    // A checkpoint without moments (an import) starts the optimizer afresh: it has taken no step.
+    if (optimizer != nullptr && !j.at("sha256").contains("optimizer.safetensors") && optimizer_steps != 0)
+      fail("{}: records {} optimizer steps but no optimizer.safetensors", state_file.string(), optimizer_steps);
+    if (optimizer != nullptr && j.at("sha256").contains("optimizer.safetensors")) {
       const auto moments = verified("optimizer.safetensors");
       optimizer->load_state(moments.tensors, static_cast<std::int64_t>(optimizer_steps), moments.path);
     }

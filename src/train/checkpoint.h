@@ -25,8 +25,9 @@ struct TrainingState {
 std::string checkpoint_name(std::int64_t step);
 
 // Refuses (throws, writing nothing) when a weight is not finite: `latest` keeps naming the last
-// checkpoint whose training was finite.
-void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW& optimizer,
+// checkpoint whose training was finite. Without an optimizer (weights imported from elsewhere) no
+// optimizer.safetensors is written, and training from it starts with fresh moments.
+void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW* optimizer,
                      const TrainingState& state, std::int64_t keep);
 
 // The first parameter holding a NaN or an infinity, if any.

@@ -158,7 +158,7 @@ void validate(const Config& c, const Flat& flat) {
 
 Config load_config(const fs::path& file, const std::vector<std::string>& overrides) {
   std::vector<fs::path> chain;
-  Flat flat = read_file(file, chain);
+  Flat flat = file.empty() ? Flat{} : read_file(file, chain);
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) fail("--set {}: expected key=value", o);
@@ -167,7 +167,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     flat[o.substr(0, eq)] = {value, {"--set " + o, -1}};
   }
   Config config;
-  config.source = file.string();
+  config.source = file.empty() ? "(no config file)" : file.string();
   std::map<std::string, const Key*> by_path;
   for (const auto& k : schema().keys) by_path[k.path] = &k;
   for (const auto& [key, entry] : flat) {

@@ -11,7 +11,8 @@
 
 namespace sinklab::train {
 
-// overrides: "dotted.key=value", applied after the files, in order.
+// overrides: "dotted.key=value", applied after the files, in order. An empty `file` starts from
+// the defaults.
 Config load_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 
 // Every key with its value (defaults included), as YAML that load_config reads back.

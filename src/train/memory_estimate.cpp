@@ -15,7 +15,8 @@ double parameters(const Config& c, double vocab) {
   const auto& m = c.model;
   const double d = static_cast<double>(m.d_model), f = static_cast<double>(m.d_ff), L = static_cast<double>(m.n_layer);
   const double R = static_cast<double>(m.attention.registers), T = static_cast<double>(c.data.context);
-  double block = 4 * d * d + (m.mlp == nn::MlpKind::swiglu ? 3 : 2) * d * f + 4 * d;
+  const double kv = static_cast<double>(m.kv_heads() * m.d_head());  // wk, wv outputs
+  double block = 2 * d * d + 2 * d * kv + (m.mlp == nn::MlpKind::swiglu ? 3 : 2) * d * f + 4 * d;
   if (m.attention.gate == nn::GateKind::elementwise) block += d * d + d;
   if (m.attention.gate == nn::GateKind::headwise) block += d * static_cast<double>(m.n_head);
   double p = vocab * d + L * block + 2 * d + R * d;
@@ -39,6 +40,13 @@ double MemoryEstimate::total() const {
   double t = 0;
   for (const auto& p : parts) t += p.bytes;
   return t;
+}
+
+MemoryEstimate import_memory(const Config& c, std::int64_t vocab) {
+  MemoryEstimate e;
+  e.parts.push_back({"the weights three times: read, in the model, written (model.*, from config.json)",
+                     3 * f32 * parameters(c, static_cast<double>(vocab))});
+  return e;
 }
 
 std::int64_t vocab_size_of(const Config& c) {

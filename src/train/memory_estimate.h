@@ -30,6 +30,9 @@ MemoryEstimate training_memory(const Config& config);
 // What `local` processes of a data-parallel run of `processes` need together on one machine: a
 // model and optimizer each, and the activations of their rows of the batch.
 MemoryEstimate process_memory(const Config& config, int local, int processes);
+// Importing a checkpoint of `vocab` tokens: its tensors as read, the model they fill, and the
+// checkpoint file written from it (hf/import.h).
+MemoryEstimate import_memory(const Config& config, std::int64_t vocab);
 // Evaluating `batches` validation batches of a run.
 MemoryEstimate evaluation_memory(const Config& config, std::int64_t batches);
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "data/tokenizer_files.h"
 #include "io/file_lock.h"
 
 namespace sinklab::train {
@@ -15,8 +16,8 @@ namespace sinklab::train {
 // The file whose presence makes a folder a sinklab run (written first, before any output): the
 // run's resolved config.
 inline constexpr const char* run_marker = "config.resolved.yaml";
-// The run's copy of its BPE tokenizer.
-inline constexpr const char* run_tokenizer = "tokenizer.model";
+// The run's copy of its BPE tokenizer (data/tokenizer_files.h names every kind's files).
+inline constexpr const char* run_tokenizer = data::sentencepiece_model_file;
 
 // Names that become folders (runs, ablations, variants): [A-Za-z0-9._-]+, not "." or "..".
 // `what` names the value in the error ("run name", "--name"); `hint` ends it.

@@ -21,7 +21,7 @@ LoadedRun load_run(const std::filesystem::path& run_dir, std::int64_t step) {
   if (!std::filesystem::exists(config_file)) fail("{}: not a run folder (no {})", run_dir.string(), run_marker);
   LoadedRun run;
   run.config = load_config(config_file);
-  run.tokenizer = data::load_tokenizer(run.config.data, run_dir / run_tokenizer);
+  run.tokenizer = data::load_tokenizer(run.config.data, run_dir);
   run.model = std::make_unique<nn::Transformer>(model_config(run.config, *run.tokenizer), run.config.seed);
   auto checkpoint = latest_checkpoint(run_dir);
   if (!checkpoint) fail("{}: the run has no checkpoint yet", run_dir.string());

@@ -89,9 +89,9 @@ TrainResult run_training(const TrainOptions& opt) {
   // the others then only read.
   std::ostream quiet(nullptr);
   std::optional<data::PreparedData> prepared;
-  if (leader) prepared.emplace(data::prepare_data(config.data, config.seed, std::cout));
+  if (leader) prepared.emplace(data::prepare_data(config.data, run_dir, config.seed, std::cout));
   if (group) group->wait_for_all();
-  if (!leader) prepared.emplace(data::prepare_data(config.data, config.seed, quiet));
+  if (!leader) prepared.emplace(data::prepare_data(config.data, run_dir, config.seed, quiet));
   data::PreparedData& data = *prepared;
   const nn::ModelConfig mc = model_config(config, *data.tokenizer);
   nn::Transformer model(mc, config.seed);
@@ -111,7 +111,7 @@ TrainResult run_training(const TrainOptions& opt) {
     if (state.tokens != state.step * step_tokens)
       fail("{}: records {} tokens at step {}; this config trains {} tokens per step", (*checkpoint / "state.json").string(),
            state.tokens, state.step, step_tokens);
-    loader->set_state(state.loader);
+    if (state.step > 0) loader->set_state(state.loader);  // an import's step 0 has read nothing
     saved_processes = state.processes;
   }
   state.processes = processes;
@@ -213,7 +213,7 @@ TrainResult run_training(const TrainOptions& opt) {
     if (last || stop_here || result.interrupted ||
         (config.train.checkpoint_every > 0 && state.step % config.train.checkpoint_every == 0)) {
       state.loader = loader->state();
-      if (leader) save_checkpoint(run_dir, model, optimizer, state, config.train.keep_checkpoints);
+      if (leader) save_checkpoint(run_dir, model, &optimizer, state, config.train.keep_checkpoints);
       if (group) check_same_weights(model, *group, fmt::format("at step {}", state.step));
     }
     if (result.interrupted) {

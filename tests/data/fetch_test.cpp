@@ -32,7 +32,7 @@ TEST_F(Fetch, MissingDataSaysHowToFetchIt) {
   data::DataConfig c;
   std::ostringstream log;
   try {
-    data::prepare_data(c, 0, log);
+    data::prepare_data(c, dir / "run", 0, log);
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("Fetch it with: sinklab data fetch tinystories"), std::string::npos) << e.what();
@@ -114,7 +114,7 @@ TEST_F(Fetch, RealMirrorTinyStoriesFetchesAndTokenizes) {
   data::fetch_dataset("tinystories", {}, again);
   EXPECT_NE(again.str().find("present"), std::string::npos);
   data::DataConfig c;
-  const auto prepared = data::prepare_data(c, 0, log);
+  const auto prepared = data::prepare_data(c, dir / "run", 0, log);
   EXPECT_EQ(prepared.train->documents(), 9714u);
   EXPECT_EQ(prepared.valid->documents(), 1000u);
   EXPECT_EQ(prepared.tokenizer->vocab_size(), 4096);

@@ -40,7 +40,7 @@ struct Checkpoint {
 
   Checkpoint() {
     constexpr std::int64_t step = 8;
-    train::save_checkpoint(fz::scratch(), model, optimizer, {step, 1024, {}}, 1);
+    train::save_checkpoint(fz::scratch(), model, &optimizer, {step, 1024, {}}, 1);
     dir = fz::scratch() / "checkpoints" / train::checkpoint_name(step);
     weights = read(dir / "model.safetensors");
     optimizer_sha256 = io::sha256_hex(read(dir / "optimizer.safetensors"));

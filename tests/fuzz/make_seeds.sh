@@ -12,7 +12,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 corpus=tests/fuzz/corpus
 rm -rf "$corpus"
-mkdir -p "$corpus"/{safetensors,npy,config,token_file,checkpoint_state,records}
+mkdir -p "$corpus"/{safetensors,npy,config,token_file,checkpoint_state,records,hf_checkpoint,gpt2_tokenizer}
 sep=$'\n----8<----\n'
 
 # 120 documents of 12 to 28 words from a 12-word vocabulary; every sixth is validation text.
@@ -126,5 +126,22 @@ printf '%s' "${analysis:0:-20}$sep$metrics" >records/valid-cut-short  # a last l
 printf '%s\n' "$analysis$sep"'{"step":"8","tokens":1}' >records/bad-metrics-step
 printf '%s\n' "${analysis/\"block_cost\":\[/\"block_cost\":[0.5,}" >records/bad-layers
 printf '%s\n' "${analysis/\"snapshot\":\"attn\//\"snapshot\":\"..\/..\/}" >records/bad-snapshot
+
+# hf_checkpoint: hf::read_config and hf::read_weights on config.json [separator model.safetensors.index.json]
+golden=../../golden/hf
+llama_config="$(cat "$golden/llama/config.json")" gpt2_config="$(cat "$golden/gpt2/config.json")"
+llama_index="$(cat "$golden/llama/model.safetensors.index.json")"
+printf '%s\n' "$gpt2_config" >hf_checkpoint/valid-gpt2-config
+printf '%s\n' "$llama_config$sep$llama_index" >hf_checkpoint/valid-llama-sharded
+printf '%s\n' "${llama_config/\"rope_scaling\": null/\"rope_scaling\": {\"factor\": 2.0\}}" >hf_checkpoint/bad-rope-scaling
+printf '%s\n' "${gpt2_config/\"n_head\": 4/\"n_head\": 0}" >hf_checkpoint/bad-heads
+printf '%s\n' "$llama_config$sep${llama_index/\"model-00002/\"..\/model-00002}" >hf_checkpoint/bad-shard-path
+
+# gpt2_tokenizer: data::load_gpt2_tokenizer on vocab.json [separator merges.txt], then encode and decode
+vocab="$(cat "$golden/gpt2/vocab.json")" merges="$(cat "$golden/gpt2/merges.txt")"
+printf '%s\n' "$vocab$sep$merges" >gpt2_tokenizer/valid-tokenizer
+printf '%s\n' "$vocab$sep#version: 0.2" >gpt2_tokenizer/valid-no-merges
+printf '%s\n' "$vocab$sep${merges/$'\n'/$'\nnot-a-merge\n'}" >gpt2_tokenizer/bad-merge-line
+printf '%s\n' "${vocab/\"<|endoftext|>\"/\"<|end|>\"}$sep$merges" >gpt2_tokenizer/bad-no-endoftext
 
 du -sh --apparent-size . | sed 's/^/make_seeds: corpus /'

@@ -23,7 +23,7 @@ TEST(Checkpoint, DeeplyNestedStateIsAnErrorNamingTheFile) {
   config.d_ff = 16;
   nn::Transformer model(config, 1);
   optim::AdamW optimizer(model.named_parameters(), {});
-  train::save_checkpoint(dir.path(), model, optimizer, {4, 64, {}}, 1);
+  train::save_checkpoint(dir.path(), model, &optimizer, {4, 64, {}}, 1);
   const auto checkpoint = dir.path() / "checkpoints" / train::checkpoint_name(4);
   EXPECT_EQ(train::load_checkpoint(checkpoint, model, &optimizer, 4).tokens, 64);
   write_file(checkpoint / "state.json", "{\"step\": " + std::string(400000, '[') + std::string(400000, ']') + "}");

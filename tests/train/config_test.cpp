@@ -68,6 +68,18 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
 }
 
+TEST(Config, KvHeadsMustDivideTheHeads) {
+  TempDir dir;
+  write_file(dir / "kv.yaml", "model:\n  n_head: 4\n  n_kv_head: 3\n");
+  EXPECT_NE(error_of(dir / "kv.yaml").find("kv.yaml:3: model.n_kv_head: n_head 4 is not divisible by n_kv_head 3"), std::string::npos)
+      << error_of(dir / "kv.yaml");
+  write_file(dir / "negative.yaml", "model:\n  n_kv_head: -1\n");
+  EXPECT_NE(error_of(dir / "negative.yaml").find("model.n_kv_head: must not be negative, got -1"), std::string::npos);
+  write_file(dir / "grouped.yaml", "model:\n  n_head: 4\n  n_kv_head: 2\n");
+  EXPECT_EQ(train::load_config(dir / "grouped.yaml").model.kv_heads(), 2);
+  EXPECT_EQ(train::load_config(dir / "negative.yaml", {"model.n_kv_head=0"}).model.kv_heads(), 4);  // 0: one per head
+}
+
 // Found by fuzzing (tests/fuzz/fuzz_config): a name the system refuses to look up threw
 // std::filesystem_error instead of an error naming the file.
 TEST(Config, ExtendsANameTooLongToLookUp) {

@@ -72,8 +72,8 @@ class WeightCosts : public Metric {
     for (std::int64_t lh = 0; lh < p.L * p.H; ++lh) {
       const std::int64_t l = lh / p.H, h = lh % p.H;
       const auto& [wq, wk, wv, wo] = w[static_cast<std::size_t>(l)];
-      const auto qk = product_cost(head_in(*wq, h, p.D), head_in(*wk, h, p.D));
-      const auto ov = product_cost(head_in(*wv, h, p.D), head_out(*wo, h, p.D));
+      const auto qk = product_cost(head_in(*wq, h, p.H, p.D), head_in(*wk, h, p.H, p.D));
+      const auto ov = product_cost(head_in(*wv, h, p.H, p.D), head_out(*wo, h, p.D));
       c_qk[l][h] = qk.factor_cost, f_qk[l][h] = qk.frobenius, n_qk[l][h] = qk.nuclear, r_qk[l][h] = qk.ratio();
       c_ov[l][h] = ov.factor_cost, f_ov[l][h] = ov.frobenius, n_ov[l][h] = ov.nuclear, r_ov[l][h] = ov.ratio();
     }

@@ -133,7 +133,7 @@ TEST(PaperMetrics, SmoothingFollowsItsDefinition) {
     const Tensor& wv = p.param("blocks." + std::to_string(l) + ".attn.wv.weight");
     for (std::int64_t h = 0; h < p.H; ++h) {
       double dense = 0, flat = 0, x_cos = 0, bw = 0, bww = 0;
-      const Matrix m = head_in(wv, h, p.D) * head_out(wo, h, p.D).transpose();  // W = W_V^h W_O^h, (C, C)
+      const Matrix m = head_in(wv, h, p.H, p.D) * head_out(wo, h, p.D).transpose();  // W = W_V^h W_O^h, (C, C)
       for (std::int64_t b = 0; b < p.B; ++b) {
         Matrix x(p.N, p.C);
         for (std::int64_t i = 0; i < p.N; ++i)
