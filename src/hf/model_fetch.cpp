@@ -2,8 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
-#include <regex>
 
 #include "data/fetch.h"
 #include "data/tokenizer_files.h"
@@ -24,6 +25,13 @@ std::string endpoint() {
   std::string url = env && *env ? env : "https://huggingface.co";
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
+}
+
+// [A-Za-z0-9][A-Za-z0-9._-]* without "..": a hub owner, repository or revision, never a path.
+bool plain_name(const std::string& s) {
+  const auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; };
+  return !s.empty() && std::isalnum(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), allowed) &&
+         s.find("..") == std::string::npos;
 }
 
 // True when every file of an earlier fetch of this repository and revision is there with its
@@ -63,16 +71,15 @@ fs::path fetch_model(const std::string& name, const std::string& revision, std::
   std::string repo = name;
   for (const auto& m : known_models())
     if (m.name == name) repo = m.repo;
-  // A hub repository id: owner/name, each [A-Za-z0-9._-], so it is also a safe folder path.
-  static const std::regex repo_id(R"([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)");
-  if (!std::regex_match(repo, repo_id) || repo.find("..") != std::string::npos) {
+  // A hub repository id: owner/name, each a plain name, so it is also a safe folder path.
+  const auto slash = repo.find('/');
+  if (slash == std::string::npos || !plain_name(repo.substr(0, slash)) || !plain_name(repo.substr(slash + 1))) {
     std::string names;
     for (const auto& m : known_models()) names += (names.empty() ? "" : ", ") + m.name;
     fail("model fetch: '{}' is neither a known model ({}) nor a hub repository owner/name", name, names);
   }
-  static const std::regex safe_revision(R"([A-Za-z0-9][A-Za-z0-9._-]*)");
-  if (!std::regex_match(revision, safe_revision)) fail("model fetch: --revision '{}' is not a branch, tag or commit name", revision);
-  const std::string folder_name = repo == name ? std::regex_replace(repo, std::regex("/"), "--") : name;
+  if (!plain_name(revision)) fail("model fetch: --revision '{}' is not a branch, tag or commit name", revision);
+  const std::string folder_name = repo == name ? repo.substr(0, slash) + "--" + repo.substr(slash + 1) : name;
   const fs::path dir = data::data_dir() / "models" / folder_name;
   if (fetched_before(dir, repo, revision, log)) return dir;
   if (fs::exists(dir) && !fs::is_empty(dir)) fail("{}: exists but holds no {}; remove it to fetch again", dir.string(), fetch_record);
