@@ -3,13 +3,13 @@
 
   /usr/bin/python3 bench/paper_claims.py text RUN...   # natural-text runs, after `sinklab analyze RUN`
                                                        # and `sinklab intervene RUN ...` on each
-  /usr/bin/python3 bench/paper_claims.py grid DIR      # the cost-vs-width ablation folder
+  /usr/bin/python3 bench/paper_claims.py grid DIR [--step N]  # the cost-vs-width ablation folder
 
 `text` reads each run's newest analyze/step_N.json and intervene/step_N.json and prints, as mean
 [min-max] over the runs (seeds): the BOS-alignment quantiles per site (claim 1), the smoothing
 decomposition (claim 2), the output norms on sink queries (claim 3), the head classes after the
 sink-event condition (seed 004) and the interventions. `grid` reads the last analysis of every
-run of the ablation and prints, per condition (mask), weight decay and width, the costs, the
+run of the ablation (or, with --step N, its analysis at step N) and prints, per condition (mask), weight decay and width, the costs, the
 mechanism the head uses on the queries that need no attention, its output norm there, and the
 validation losses; then the log-log slope of each cost against d per condition and decay.
 """
@@ -124,29 +124,32 @@ def text(runs):
               f"{spread([r['oversmoothing_out'][-1] for r in rows])} | {spread([r['first_mass'] for r in rows])} |")
 
 
-def grid(folder):
+def grid(folder, step=None):
     points = {}
     for run in sorted(glob.glob(os.path.join(folder, "*", "analysis.jsonl"))):
         d = os.path.dirname(run)
         with open(os.path.join(d, "config.resolved.yaml")) as f:
             c = yaml.safe_load(f)
+        at = c["train"]["steps"] if step is None else step
         with open(run) as f:
-            last = [json.loads(line) for line in f if line.strip()][-1]
-        if last["step"] != c["train"]["steps"]:
-            continue  # still training
+            last = [r for r in (json.loads(line) for line in f if line.strip()) if r["step"] == at]
+        if not last:
+            continue  # still training, or no analysis at that step
         with open(os.path.join(d, "metrics.jsonl")) as f:
-            evals = [m for m in (json.loads(line) for line in f if line.strip()) if "val_loss" in m]
+            evals = [m for m in (json.loads(line) for line in f if line.strip()) if "val_loss" in m and m["step"] <= at]
         key = (c["model"]["attention"]["mask"], c["optim"]["weight_decay"], c["model"]["d_model"])
-        points.setdefault(key, []).append((last, evals[-1]))
+        points.setdefault(key, []).append((last[-1], evals[-1]))
     if not points:
-        raise SystemExit(f"paper_claims: no finished runs in {folder}")
+        raise SystemExit(f"paper_claims: no runs in {folder} with an analysis at " +
+                         ("their last step" if step is None else f"step {step}"))
     costs = ["block_cost", "attn_cost", "cost_qk", "cost_ov", "nuc_qk", "nuc_ov"]
     value = {
         "block_cost": lambda r: mean(r["block_cost"]), "attn_cost": lambda r: mean(r["attn_cost"]),
         "cost_qk": lambda r: mean(flat(r["cost_qk"])), "cost_ov": lambda r: mean(flat(r["cost_ov"])),
         "nuc_qk": lambda r: mean(flat(r["nuc_qk"])), "nuc_ov": lambda r: mean(flat(r["nuc_ov"])),
     }
-    print(f"{folder}: final analysis of each finished run; mean [min–max] over seeds\n")
+    print(f"{folder}: " + ("final analysis of each finished run" if step is None else f"analysis at step {step}") +
+          "; mean [min–max] over seeds\n")
     print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | val loss needs / no attention | " + " | ".join(costs) + " |")
     print("|---|---:|---:|---:|---|---:|---:|" + "---:|" * len(costs))
     for (mask, wd, d), runs in sorted(points.items()):
@@ -174,4 +177,11 @@ def grid(folder):
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in ("text", "grid"):
         raise SystemExit(__doc__)
-    text(sys.argv[2:]) if sys.argv[1] == "text" else grid(sys.argv[2])
+    if sys.argv[1] == "text":
+        text(sys.argv[2:])
+    elif len(sys.argv) == 3:
+        grid(sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[3] == "--step" and sys.argv[4].isdigit():
+        grid(sys.argv[2], int(sys.argv[4]))
+    else:
+        raise SystemExit(__doc__)

@@ -10,6 +10,7 @@ namespace sinklab::optim {
 struct OptimConfig {
   double lr = 3e-3, min_lr = 3e-4;
   std::int64_t warmup = 100;
+  std::int64_t decay_steps = 0;  // where the cosine reaches min_lr; 0 = train.steps
   AdamWConfig adamw;
   double clip = 1.0;  // global gradient-norm clip; 0 turns it off
 };

@@ -7,7 +7,7 @@ struct Schedule {
   double lr = 1e-3;
   double min_lr = 1e-4;
   std::int64_t warmup = 0;  // steps of linear warmup from lr / warmup to lr
-  std::int64_t steps = 1;   // total steps; cosine from lr down to min_lr after warmup
+  std::int64_t steps = 1;   // the cosine runs from lr after warmup down to min_lr here, which then holds
 
   double at(std::int64_t step) const;  // step counts from 0
 };

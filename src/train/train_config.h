@@ -21,7 +21,9 @@ struct Config {
   std::uint64_t seed = 0;
   std::string source;  // the file it came from
 
-  optim::Schedule schedule() const { return {optim.lr, optim.min_lr, optim.warmup, train.steps}; }
+  optim::Schedule schedule() const {
+    return {optim.lr, optim.min_lr, optim.warmup, optim.decay_steps > 0 ? optim.decay_steps : train.steps};
+  }
 };
 
 }  // namespace sinklab::train

@@ -72,8 +72,21 @@ TrainResult run_training(const TrainOptions& opt) {
         Config before = load_config(saved), now = config;
         before.train.threads = now.train.threads;
         before.train.log_every = now.train.log_every;
+        // train.steps may change (a run extended or cut short) as long as every step keeps its
+        // learning rate, which holds when the cosine ends where it did.
+        const std::int64_t saved_decay = before.schedule().steps;
+        before.optim.decay_steps = saved_decay;
+        now.optim.decay_steps = now.schedule().steps;
+        before.train.steps = now.train.steps;
         const std::string diff = first_difference(resolved_yaml(before), resolved_yaml(now));
-        if (!diff.empty()) fail("{}: the config differs from the run being resumed ({})", saved.string(), diff);
+        if (!diff.empty()) {
+          Config kept = now;
+          kept.optim.decay_steps = saved_decay;
+          const bool only_schedule = first_difference(resolved_yaml(before), resolved_yaml(kept)).empty();
+          fail("{}: the config differs from the run being resumed ({}){}", saved.string(), diff,
+               only_schedule ? fmt::format("; to extend the run, keep its schedule with --set optim.decay_steps={}", saved_decay)
+                             : "");
+        }
       }
       checkpoint = latest_checkpoint(run_dir);
     }

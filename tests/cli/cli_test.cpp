@@ -79,6 +79,38 @@ TEST_F(Cli, ResumeIsBitIdenticalToAStraightRun) {
   }
 }
 
+// A finished run continues past its end when its cosine keeps its end: the same bits as one run
+// trained that long from the start. Changing train.steps alone would change past learning rates.
+TEST_F(Cli, AFinishedRunIsExtendedWhenItsScheduleIsKept) {
+  const std::string cfg = (dir / "tiny.yaml").string();
+  ASSERT_EQ(run("train " + cfg + " --name straight --set train.steps=12 --set optim.decay_steps=8").code, 0);
+  ASSERT_EQ(run("train " + cfg + " --name extended").code, 0);
+  const auto moved = run("train " + cfg + " --name extended --resume --set train.steps=12");
+  EXPECT_NE(moved.code, 0);
+  EXPECT_NE(moved.output.find("saved '  decay_steps: 8', now '  decay_steps: 12'); to extend the run, keep its schedule "
+                              "with --set optim.decay_steps=8"),
+            std::string::npos)
+      << moved.output;
+  const auto other = run("train " + cfg + " --name extended --resume --set train.steps=12 --set optim.decay_steps=8 --set optim.lr=0.02");
+  EXPECT_NE(other.code, 0);
+  EXPECT_EQ(other.output.find("to extend the run"), std::string::npos) << other.output;  // the schedule is not the only change
+  ASSERT_EQ(metrics("extended").size(), 8u);
+  const auto early = run("train " + cfg + " --name early --set optim.decay_steps=2");
+  EXPECT_NE(early.output.find("optim.decay_steps: must be 0 (train.steps) or more than optim.warmup = 2, got 2"), std::string::npos)
+      << early.output;
+  const auto kept = run("train " + cfg + " --name extended --resume --set train.steps=12 --set optim.decay_steps=8");
+  ASSERT_EQ(kept.code, 0) << kept.output;
+  EXPECT_NE(kept.output.find("from step 8"), std::string::npos) << kept.output;
+  const auto a = metrics("straight"), b = metrics("extended");
+  ASSERT_EQ(a.size(), 12u);
+  ASSERT_EQ(b.size(), 12u) << fmt_losses(b);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;
+    EXPECT_EQ(a[i].lr, b[i].lr) << "step " << a[i].step;
+  }
+  EXPECT_EQ(a[11].lr, a[8].lr);  // the floor holds after the cosine
+}
+
 TEST_F(Cli, CtrlCFinishesTheStepCheckpointsAndResumes) {
   const auto cfg = (dir / "tiny.yaml").string();
   const pid_t pid = fork();
