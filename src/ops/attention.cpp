@@ -69,7 +69,7 @@ struct Shape4 {
 // softmax, the row sum for sigmoid) and the backward recomputes each tile from Q, K and it, as
 // FlashAttention does (at T4096 the kept probabilities were 1 GB for a 4-layer model).
 constexpr std::int64_t query_block = 64;
-constexpr std::int64_t key_block = 512;
+constexpr std::int64_t key_block = attention_key_tile;
 
 // Rows [first, first + n) of a matrix with unit-stride rows `ld` apart, `cols` wide, or their
 // transpose.

@@ -48,6 +48,9 @@ class AttentionMaps {
   std::shared_ptr<const State> state_;
 };
 
+// Keys are read in tiles of this many (one tile's scores per 64 queries stay in cache).
+inline constexpr std::int64_t attention_key_tile = 512;
+
 struct AttentionResult {
   Tensor out;          // (..., H, T, d_head)
   AttentionMaps maps;  // when asked for
