@@ -156,7 +156,7 @@ def grid(folder, step=None):
         mech = [flat(r["mechanism"])[0] for r, _ in runs]
         out = [mean(flat(r["by_class"]["no_attention"]["out_norm"])) for r, _ in runs]
         losses = f"{max(e['val_loss_needs_attn'] for _, e in runs):.1e} / {max(e['val_loss_no_attn'] for _, e in runs):.1e}"
-        cells = [spread([value[k](r) for r, _ in runs], 1) for k in costs]
+        cells = [spread([value[k](r) for r, _ in runs], 2) for k in costs]
         print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {losses} | " + " | ".join(cells) + " |")
     print("\nLog-log slope of the mean cost against d (least squares over the widths present):\n")
     print("| mask | weight decay | widths | " + " | ".join(costs) + " |")
