@@ -9,9 +9,10 @@
 [min-max] over the runs (seeds): the BOS-alignment quantiles per site (claim 1), the smoothing
 decomposition (claim 2), the output norms on sink queries (claim 3), the head classes after the
 sink-event condition (seed 004) and the interventions. `grid` reads the last analysis of every
-run of the ablation (or, with --step N, its analysis at step N) and prints, per condition (mask), weight decay and width, the costs, the
-mechanism the head uses on the queries that need no attention, its output norm there, and the
-validation losses; then the log-log slope of each cost against d per condition and decay.
+run of the ablation (with --step N, its analysis at step N) and prints, per condition (mask),
+weight decay and width, the costs, the mechanism the head uses on the queries that need no
+attention, its output norm there, and the validation losses; then the log-log slope of each cost
+against d per condition and decay.
 """
 import glob
 import json
