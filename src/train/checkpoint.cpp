@@ -41,7 +41,7 @@ std::optional<std::string> first_non_finite(const nn::Module& model) {
   return std::nullopt;
 }
 
-void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::AdamW* optimizer,
+void save_checkpoint(const fs::path& run_dir, const nn::Module& model, const optim::Optimizer* optimizer,
                      const TrainingState& state, std::int64_t keep) {
   if (const auto bad = first_non_finite(model))
     fail("not writing the checkpoint of step {}: '{}' holds non-finite values (training diverged; the newest checkpoint "
@@ -107,7 +107,7 @@ std::uint64_t whole(const nlohmann::json& j, const std::string& key, std::uint64
 
 }  // namespace
 
-TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::AdamW* optimizer, std::int64_t max_step) {
+TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Optimizer* optimizer, std::int64_t max_step) {
   const fs::path state_file = dir / "state.json";
   std::error_code ec;
   if (fs::file_size(state_file, ec) > (1 << 20) && !ec) fail("{}: too large for a checkpoint state", state_file.string());

@@ -10,7 +10,7 @@
 
 #include "data/loader.h"
 #include "nn/module.h"
-#include "optim/adamw.h"
+#include "optim/optimizer.h"
 
 namespace sinklab::train {
 
@@ -27,7 +27,7 @@ std::string checkpoint_name(std::int64_t step);
 // Refuses (throws, writing nothing) when a weight is not finite: `latest` keeps naming the last
 // checkpoint whose training was finite. Without an optimizer (weights imported from elsewhere) no
 // optimizer.safetensors is written, and training from it starts with fresh moments.
-void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::AdamW* optimizer,
+void save_checkpoint(const std::filesystem::path& run_dir, const nn::Module& model, const optim::Optimizer* optimizer,
                      const TrainingState& state, std::int64_t keep);
 
 // The first parameter holding a NaN or an infinity, if any.
@@ -40,7 +40,7 @@ std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::pa
 // read is checked first: the files' sha256, state.json's numbers (whole, in range: the step
 // matches the folder's name and is at most max_step), and the tensors (exactly the model's
 // names, float32, the model's shapes).
-TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::AdamW* optimizer,
+TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::Optimizer* optimizer,
                               std::int64_t max_step);
 
 }  // namespace sinklab::train

@@ -60,8 +60,8 @@ MemoryEstimate training_memory(const Config& c) {
   const double B = static_cast<double>(c.train.batch_size), T = static_cast<double>(c.data.context);
   const double N = T + static_cast<double>(c.model.attention.registers), d = static_cast<double>(c.model.d_model);
   MemoryEstimate e;
-  e.parts.push_back({"weights, gradients and AdamW moments (model.d_model, model.d_ff, model.n_layer, vocabulary)",
-                     4 * f32 * parameters(c, V)});
+  e.parts.push_back({"weights, gradients and optimizer state (model.d_model, model.d_ff, model.n_layer, vocabulary, optim.name)",
+                     (2 + optim::state_buffers(c.optim)) * f32 * parameters(c, V)});
   double act = f32 * (L * layer_activations(c, B * N, B, N) + 2 * B * N * d);
   // Synthetic tasks' class losses need the logits (and their gradient); other runs never make them.
   if (c.data.name == "synthetic") act += 2 * f32 * B * T * V;

@@ -23,7 +23,7 @@ struct MemoryEstimate {
 // The vocabulary a config's data gives the model (byte level 258, BPE data.vocab_size, ...).
 std::int64_t vocab_size_of(const Config& config);
 
-// Training: weights, gradients and AdamW moments; the activations kept for one micro-batch's
+// Training: weights, gradients and optimizer state; the activations kept for one micro-batch's
 // backward pass (attention keeps B·H·T row statistics per layer); the validation batches; the
 // analysis probe. Sizes are in doubles, so absurd values cannot overflow the sum.
 MemoryEstimate training_memory(const Config& config);

@@ -8,7 +8,7 @@
 
 namespace sinklab::train {
 
-StepResult train_step(const nn::Transformer& model, optim::AdamW& optimizer, data::BatchSource& batches,
+StepResult train_step(const nn::Transformer& model, optim::Optimizer& optimizer, data::BatchSource& batches,
                       std::int64_t grad_accum, double clip, double lr, GradientSync& sync) {
   const auto params = model.parameters();
   const double micro_weight = 1.0 / static_cast<double>(grad_accum);

@@ -7,7 +7,7 @@
 
 #include "data/batch.h"
 #include "nn/transformer.h"
-#include "optim/adamw.h"
+#include "optim/optimizer.h"
 #include "train/loss.h"
 
 namespace sinklab::train {
@@ -38,9 +38,9 @@ class LocalGradients : public GradientSync {
 
 // Draws `grad_accum` micro-batches from `batches`, accumulates their gradients (each weighted
 // 1/grad_accum, times the batch's share when it is one process's rows), syncs them, clips their
-// global norm to `clip` (0: off) and, when the loss and the norm are finite, applies AdamW at
+// global norm to `clip` (0: off) and, when the loss and the norm are finite, applies the optimizer at
 // learning rate `lr`. Gradients are cleared for the next step.
-StepResult train_step(const nn::Transformer& model, optim::AdamW& optimizer, data::BatchSource& batches,
+StepResult train_step(const nn::Transformer& model, optim::Optimizer& optimizer, data::BatchSource& batches,
                       std::int64_t grad_accum, double clip, double lr, GradientSync& sync);
 
 }  // namespace sinklab::train

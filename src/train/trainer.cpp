@@ -108,7 +108,7 @@ TrainResult run_training(const TrainOptions& opt) {
   data::PreparedData& data = *prepared;
   const nn::ModelConfig mc = model_config(config, *data.tokenizer);
   nn::Transformer model(mc, config.seed);
-  optim::AdamW optimizer(model.named_parameters(), config.optim.adamw);
+  const std::unique_ptr<optim::Optimizer> optimizer = optim::make_optimizer(model.named_parameters(), config.optim);
   std::unique_ptr<data::BatchSource> loader =
       data::open_batches(config.data, data, data::Split::train, config.data.context, config.train.batch_size, config.seed);
   if (group)
@@ -120,7 +120,7 @@ TrainResult run_training(const TrainOptions& opt) {
   TrainingState state;
   std::int64_t saved_processes = processes;
   if (checkpoint) {
-    state = load_checkpoint(*checkpoint, model, &optimizer, config.train.steps);
+    state = load_checkpoint(*checkpoint, model, optimizer.get(), config.train.steps);
     if (state.tokens != state.step * step_tokens)
       fail("{}: records {} tokens at step {}; this config trains {} tokens per step", (*checkpoint / "state.json").string(),
            state.tokens, state.step, step_tokens);
@@ -182,7 +182,7 @@ TrainResult run_training(const TrainOptions& opt) {
     const auto t0 = Clock::now();
     const double lr = schedule.at(state.step);
     // The loss and the norm are the whole batch's, so every process decides alike.
-    const StepResult step = train_step(model, optimizer, *loader, config.train.grad_accum, config.optim.clip, lr, sync);
+    const StepResult step = train_step(model, *optimizer, *loader, config.train.grad_accum, config.optim.clip, lr, sync);
     if (!step.updated) {
       const auto kept = latest_checkpoint(run_dir);
       say(fmt::format("step {}: the loss is {} and the gradient norm {} — stopping (try a lower optim.lr)", state.step + 1,
@@ -226,7 +226,7 @@ TrainResult run_training(const TrainOptions& opt) {
     if (last || stop_here || result.interrupted ||
         (config.train.checkpoint_every > 0 && state.step % config.train.checkpoint_every == 0)) {
       state.loader = loader->state();
-      if (leader) save_checkpoint(run_dir, model, &optimizer, state, config.train.keep_checkpoints);
+      if (leader) save_checkpoint(run_dir, model, optimizer.get(), state, config.train.keep_checkpoints);
       if (group) check_same_weights(model, *group, fmt::format("at step {}", state.step));
     }
     if (result.interrupted) {

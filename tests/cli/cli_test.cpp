@@ -62,20 +62,30 @@ TEST_F(Cli, TrainWritesACompleteRunFolder) {
   EXPECT_TRUE(s.output.starts_with("the cat")) << s.output;
 }
 
+// Both optimizers' state goes through the checkpoint: AdamW's moments, SGD's momentum.
 TEST_F(Cli, ResumeIsBitIdenticalToAStraightRun) {
-  ASSERT_EQ(run("train " + (dir / "tiny.yaml").string() + " --name straight").code, 0);
-  const auto first = run("train " + (dir / "tiny.yaml").string() + " --name split --stop-after 4");
-  ASSERT_EQ(first.code, 0) << first.output;
-  ASSERT_EQ(metrics("split").size(), 4u);
-  const auto second = run("train " + (dir / "tiny.yaml").string() + " --name split --resume");
-  ASSERT_EQ(second.code, 0) << second.output;
-  EXPECT_NE(second.output.find("from step 4"), std::string::npos) << second.output;
-  const auto a = metrics("straight"), b = metrics("split");
-  ASSERT_EQ(a.size(), b.size()) << fmt_losses(b);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;  // exact, not approximate
-    EXPECT_EQ(a[i].grad_norm, b[i].grad_norm) << "step " << a[i].step;
-    EXPECT_EQ(a[i].val_loss, b[i].val_loss) << "step " << a[i].step;
+  for (const std::string optimizer : {"adamw", "sgd"}) {
+    SCOPED_TRACE(optimizer);
+    const std::string cfg = (dir / "tiny.yaml").string() + " --set optim.name=" + optimizer;
+    ASSERT_EQ(run("train " + cfg + " --name straight-" + optimizer).code, 0);
+    const auto first = run("train " + cfg + " --name split-" + optimizer + " --stop-after 4");
+    ASSERT_EQ(first.code, 0) << first.output;
+    ASSERT_EQ(metrics("split-" + optimizer).size(), 4u);
+    const auto second = run("train " + cfg + " --name split-" + optimizer + " --resume");
+    ASSERT_EQ(second.code, 0) << second.output;
+    EXPECT_NE(second.output.find("from step 4"), std::string::npos) << second.output;
+    const auto a = metrics("straight-" + optimizer), b = metrics("split-" + optimizer);
+    ASSERT_EQ(a.size(), b.size()) << fmt_losses(b);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].loss, b[i].loss) << "step " << a[i].step;  // exact, not approximate
+      EXPECT_EQ(a[i].grad_norm, b[i].grad_norm) << "step " << a[i].step;
+      EXPECT_EQ(a[i].val_loss, b[i].val_loss) << "step " << a[i].step;
+    }
+    if (optimizer == "sgd") {  // and SGD trains: its losses are not AdamW's
+      const auto adamw = metrics("straight-adamw");
+      EXPECT_NE(adamw.back().loss, a.back().loss);
+      EXPECT_LT(a.back().loss, a.front().loss) << fmt_losses(a);
+    }
   }
 }
 

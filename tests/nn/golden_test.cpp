@@ -92,8 +92,7 @@ TEST_P(Golden, MatchesPyTorch) {
   oc.beta1 = adamw.at("betas")[0];
   oc.beta2 = adamw.at("betas")[1];
   oc.eps = adamw.at("eps");
-  oc.weight_decay = adamw.at("weight_decay");
-  optim::AdamW opt(params, oc);
+  optim::AdamW opt(params, oc, optim::WeightDecay{adamw.at("weight_decay")});
   const auto want_losses = fixture.get("adamw_losses").to_vector<double>();
   for (std::size_t step = 0; step < want_losses.size(); ++step) {
     opt.zero_grad();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/transformer.h"
+#include "optim/adamw.h"
 #include "support/temp_dir.h"
 
 namespace sinklab::testing {

@@ -64,6 +64,14 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(error_of(dir / "byte.yaml").find("byte.yaml:3: data.vocab_size: only applies to data.tokenizer: bpe"),
             std::string::npos)
       << error_of(dir / "byte.yaml");
+  write_file(dir / "sgd.yaml", "optim:\n  name: sgd\n  betas: [0.8, 0.9]\n");
+  EXPECT_NE(error_of(dir / "sgd.yaml").find("sgd.yaml:3: optim.betas: only applies to optim.name: adamw"), std::string::npos)
+      << error_of(dir / "sgd.yaml");
+  EXPECT_NE(error_of(dir / "ok.yaml", {"optim.momentum=0.5"}).find("optim.momentum: only applies to optim.name: sgd"),
+            std::string::npos)
+      << error_of(dir / "ok.yaml", {"optim.momentum=0.5"});
+  EXPECT_NE(error_of(dir / "ok.yaml", {"optim.name=sgd", "optim.momentum=1"}).find("optim.momentum: must be in [0, 1), got 1"),
+            std::string::npos);
   write_file(dir / "cycle.yaml", "extends: cycle.yaml\n");
   EXPECT_NE(error_of(dir / "cycle.yaml").find("cycle"), std::string::npos);
 }

@@ -4,6 +4,7 @@
 
 #include "data/batch.h"
 #include "engine/rng.h"
+#include "optim/adamw.h"
 
 namespace sinklab::testing {
 namespace {
