@@ -121,9 +121,12 @@ TrainingState load_checkpoint(const fs::path& dir, nn::Module& model, optim::Opt
   try {
     constexpr auto any = std::numeric_limits<std::uint64_t>::max();
     constexpr auto int_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    s.step = static_cast<std::int64_t>(whole(j.at("step"), "step", static_cast<std::uint64_t>(max_step), state_file));
+    s.step = static_cast<std::int64_t>(whole(j.at("step"), "step", int_max, state_file));
     if (dir.filename().string() != checkpoint_name(s.step))
       fail("{}: records step {}, but it lies in the folder {}", state_file.string(), s.step, dir.filename().string());
+    if (s.step > max_step)
+      fail("{}: the checkpoint is at step {}, past train.steps = {}; a run goes on from it only with train.steps >= {}",
+           state_file.string(), s.step, max_step, s.step);
     s.tokens = static_cast<std::int64_t>(whole(j.at("tokens"), "tokens", int_max, state_file));
     s.loader.epoch = whole(j.at("loader").at("epoch"), "loader.epoch", int_max, state_file);
     s.loader.cursor = whole(j.at("loader").at("cursor"), "loader.cursor", int_max, state_file);

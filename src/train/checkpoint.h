@@ -36,10 +36,10 @@ std::optional<std::string> first_non_finite(const nn::Module& model);
 // The newest checkpoint's folder, if any. `latest` must name a step_N folder of this run.
 std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run_dir);
 
-// Restores model weights and (when given) optimizer moments; returns the saved state. Everything
+// Restores model weights and (when given) optimizer state; returns the saved state. Everything
 // read is checked first: the files' sha256, state.json's numbers (whole, in range: the step
-// matches the folder's name and is at most max_step), and the tensors (exactly the model's
-// names, float32, the model's shapes).
+// matches the folder's name and is at most max_step, the config's train.steps), and the tensors
+// (exactly the model's names, float32, the model's shapes).
 TrainingState load_checkpoint(const std::filesystem::path& checkpoint_dir, nn::Module& model, optim::Optimizer* optimizer,
                               std::int64_t max_step);
 

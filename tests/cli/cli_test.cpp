@@ -119,6 +119,11 @@ TEST_F(Cli, AFinishedRunIsExtendedWhenItsScheduleIsKept) {
     EXPECT_EQ(a[i].lr, b[i].lr) << "step " << a[i].step;
   }
   EXPECT_EQ(a[11].lr, a[8].lr);  // the floor holds after the cosine
+  const auto shorter = run("train " + cfg + " --name extended --resume --set train.steps=10 --set optim.decay_steps=8");
+  EXPECT_NE(shorter.output.find("the checkpoint is at step 12, past train.steps = 10; a run goes on from it only with "
+                                "train.steps >= 12"),
+            std::string::npos)
+      << shorter.output;
 }
 
 TEST_F(Cli, CtrlCFinishesTheStepCheckpointsAndResumes) {

@@ -141,7 +141,6 @@ TEST_F(Hostile, NumbersReadFromFilesAreCheckedBeforeUse) {
   write_file(ckpt / "model.safetensors", good_model);
   for (const auto& [edit, expected] : std::vector<std::pair<std::function<void(json&)>, std::string>>{
            {[](json& j) { j["step"] = 3.5; }, "'step' must be a whole number"},
-           {[](json& j) { j["step"] = 99; }, "'step' is 99, more than 8"},
            {[](json& j) { j["step"] = 4; }, "records step 4, but it lies in the folder step_0000008"},
            {[](json& j) { j["loader"]["cursor"] = -1; }, "'loader.cursor' must be a whole number"},
            {[](json& j) { j["loader"]["rng"] = json::array({1, 2}); }, "'loader.rng' must be a list of 4"},
