@@ -11,8 +11,9 @@ decomposition (claim 2), the output norms on sink queries (claim 3), the head cl
 sink-event condition (seed 004) and the interventions. `grid` reads the last analysis of every
 run of the ablation (with --step N, its analysis at step N) and prints, per condition (mask),
 weight decay and width, the costs, the mechanism the head uses on the queries that need no
-attention, its output norm there, and the validation losses; then the log-log slope of each cost
-against d per condition and decay.
+attention, its output norm there, their attention to the first position and to themselves and its
+entropy (beside the uniform rows' levels), and the validation losses; then the log-log slope of
+each cost against d per condition and decay.
 """
 import glob
 import json
@@ -151,14 +152,25 @@ def grid(folder, step=None):
     }
     print(f"{folder}: " + ("final analysis of each finished run" if step is None else f"analysis at step {step}") +
           "; mean [min–max] over seeds\n")
-    print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | val loss needs / no attention | " + " | ".join(costs) + " |")
-    print("|---|---:|---:|---:|---|---:|---:|" + "---:|" * len(costs))
+    print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | attention there: first / self / "
+          "entropy (uniform) | val loss needs / no attention | " + " | ".join(costs) + " |")
+    print("|---|---:|---:|---:|---|---:|---|---:|" + "---:|" * len(costs))
     for (mask, wd, d), runs in sorted(points.items()):
         mech = [flat(r["mechanism"])[0] for r, _ in runs]
-        out = [mean(flat(r["by_class"]["no_attention"]["out_norm"])) for r, _ in runs]
+        free = [r["by_class"]["no_attention"] for r, _ in runs]
+        out = [mean(flat(c["out_norm"])) for c in free]
+        # Uniform rows over the probe's queries after the first, as src/analysis/chance.cpp counts the
+        # keys a query sees (one fewer from the second query on under no_first / no_self).
+        n, first = runs[0][0]["probe_positions"], runs[0][0]["first_position"]
+        keys = [i + 1 - (mask != "causal") for i in range(first + 1, n)]
+        u_first = 0 if mask == "no_first" else mean([1 / k for k in keys])
+        u_self = 0 if mask == "no_self" else mean([1 / k for k in keys])
+        u_entropy = mean([math.log(k) for k in keys])
+        there = " / ".join(spread([mean(flat(c[k])) for c in free], 2) for k in ("sink_score", "diag_score", "entropy"))
+        there += f" (uniform {u_first:.2f} / {u_self:.2f} / {u_entropy:.2f})"
         losses = f"{max(e['val_loss_needs_attn'] for _, e in runs):.1e} / {max(e['val_loss_no_attn'] for _, e in runs):.1e}"
         cells = [spread([value[k](r) for r, _ in runs], 2) for k in costs]
-        print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {losses} | " + " | ".join(cells) + " |")
+        print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {there} | {losses} | " + " | ".join(cells) + " |")
     print("\nLog-log slope of the mean cost against d (least squares over the widths present):\n")
     print("| mask | weight decay | widths | " + " | ".join(costs) + " |")
     print("|---|---:|---|" + "---:|" * len(costs))
