@@ -152,13 +152,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--configs", nargs="+", default=["tiny", "small"])
+    ap.add_argument("--configs", nargs="+", default=["tiny", "small"], help="names of bench/<name>.yaml")
     ap.add_argument("--contexts", nargs="+", metavar="TxB", help="tiny's model at these context x batch sizes instead")
     ap.add_argument("--baseline", help="another sinklab binary to time interleaved (before/after)")
     ap.add_argument("--torch-max-context", type=int, default=2048, help="with --contexts: PyTorch up to this context")
     a = ap.parse_args()
     if a.baseline and not os.access(a.baseline, os.X_OK):
         sys.exit(f"--baseline {a.baseline}: not an executable")
+    for name in a.configs:
+        if not os.path.isfile(os.path.join(ROOT, "bench", name + ".yaml")):
+            sys.exit(f"--configs {name}: no bench/{name}.yaml (give names, e.g. --configs tiny small)")
     shapes = []
     for s in a.contexts or []:
         try:
