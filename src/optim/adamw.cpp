@@ -7,7 +7,7 @@
 namespace sinklab::optim {
 
 AdamW::AdamW(const nn::NamedTensors& params, const AdamWConfig& config, const WeightDecay& decay)
-    : Optimizer(params, {"m.", "v."}, decay, "AdamW"), config_(config), weight_decay_(decay.rate) {}
+    : Optimizer(params, {"m.", "v."}, decay, "AdamW"), config_(config) {}
 
 void AdamW::step(double lr) {
   ++steps_;

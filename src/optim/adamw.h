@@ -16,7 +16,6 @@ class AdamW : public Optimizer {
 
  private:
   AdamWConfig config_;
-  double weight_decay_;
 };
 
 }  // namespace sinklab::optim

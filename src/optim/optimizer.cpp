@@ -7,7 +7,7 @@ namespace sinklab::optim {
 
 Optimizer::Optimizer(const nn::NamedTensors& params, std::vector<std::string> buffer_prefixes, const WeightDecay& decay,
                      const char* what)
-    : prefixes_(std::move(buffer_prefixes)) {
+    : weight_decay_(decay.rate), prefixes_(std::move(buffer_prefixes)) {
   for (const auto& [name, p] : params) {
     if (p.dtype() != DType::f32 || !p.is_contiguous()) fail("{}: parameter {} must be contiguous f32", what, name);
     const bool decays = decay.policy == DecayPolicy::all || (decay.policy == DecayPolicy::matrices && p.dim() >= 2);

@@ -48,6 +48,7 @@ class Optimizer {
   };
   std::vector<Slot> slots_;
   std::int64_t steps_ = 0;
+  double weight_decay_;  // applies to the slots whose .decay is set
 
   // Runs body(slot, gradient, start, length) on pieces of every parameter that has a gradient, all
   // in one parallel loop: most parameters are too small to be worth a fork and join each.

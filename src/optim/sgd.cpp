@@ -5,8 +5,7 @@ namespace sinklab::optim {
 Sgd::Sgd(const nn::NamedTensors& params, const SgdConfig& config, const WeightDecay& decay)
     : Optimizer(params, config.momentum > 0 ? std::vector<std::string>{"momentum."} : std::vector<std::string>{}, decay,
                 "SGD"),
-      config_(config),
-      weight_decay_(decay.rate) {}
+      config_(config) {}
 
 void Sgd::step(double lr) {
   ++steps_;

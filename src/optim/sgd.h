@@ -19,7 +19,6 @@ class Sgd : public Optimizer {
 
  private:
   SgdConfig config_;
-  double weight_decay_;
 };
 
 }  // namespace sinklab::optim
