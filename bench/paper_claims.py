@@ -12,8 +12,9 @@ sink-event condition (seed 004) and the interventions. `grid` reads the last ana
 run of the ablation (with --step N, its analysis at step N) and prints, per condition (mask),
 weight decay and width, the costs, the mechanism the head uses on the queries that need no
 attention, its output norm there, their attention to the first position and to themselves and its
-entropy (beside the uniform rows' levels), and the validation losses; then the log-log slope of
-each cost against d per condition and decay.
+entropy (beside the uniform rows' levels), the validation losses, and how fast the attention and
+block costs still moved over the run's last quarter (% per 1000 steps; near 0 once converged);
+then the log-log slope of each cost against d per condition and decay.
 """
 import glob
 import json
@@ -126,6 +127,23 @@ def text(runs):
               f"{spread([r['oversmoothing_out'][-1] for r in rows])} | {spread([r['first_mass'] for r in rows])} |")
 
 
+def drift(history):
+    """Whether the costs have stopped moving: the least-squares slope of log(cost) against the step
+    over the analyses of the run's last quarter, as % per 1000 steps, for the attention and the
+    block cost (None with fewer than 3 analyses there)."""
+    end = history[-1]["step"]
+    window = [r for r in history if r["step"] >= 0.75 * end]
+    if len(window) < 3:
+        return None
+    out = []
+    for k in ("attn_cost", "block_cost"):
+        xs = [r["step"] / 1000 for r in window]
+        ys = [math.log(max(mean(r[k]), 1e-12)) for r in window]
+        mx, my = mean(xs), mean(ys)
+        out.append(100 * (math.exp(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)) - 1))
+    return out
+
+
 def grid(folder, step=None):
     points = {}
     for run in sorted(glob.glob(os.path.join(folder, "*", "analysis.jsonl"))):
@@ -134,13 +152,13 @@ def grid(folder, step=None):
             c = yaml.safe_load(f)
         at = c["train"]["steps"] if step is None else step
         with open(run) as f:
-            last = [r for r in (json.loads(line) for line in f if line.strip()) if r["step"] == at]
-        if not last:
+            history = [r for r in (json.loads(line) for line in f if line.strip()) if r["step"] <= at]
+        if not history or history[-1]["step"] != at:
             continue  # still training, or no analysis at that step
         with open(os.path.join(d, "metrics.jsonl")) as f:
             evals = [m for m in (json.loads(line) for line in f if line.strip()) if "val_loss" in m and m["step"] <= at]
         key = (c["model"]["attention"]["mask"], c["optim"]["weight_decay"], c["model"]["d_model"])
-        points.setdefault(key, []).append((last[-1], evals[-1]))
+        points.setdefault(key, []).append((history[-1], evals[-1], drift(history)))
     if not points:
         raise SystemExit(f"paper_claims: no runs in {folder} with an analysis at " +
                          ("their last step" if step is None else f"step {step}"))
@@ -153,11 +171,12 @@ def grid(folder, step=None):
     print(f"{folder}: " + ("final analysis of each finished run" if step is None else f"analysis at step {step}") +
           "; mean [min–max] over seeds\n")
     print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | attention there: first / self / "
-          "entropy (uniform) | val loss needs / no attention | " + " | ".join(costs) + " |")
-    print("|---|---:|---:|---:|---|---:|---|---:|" + "---:|" * len(costs))
+          "entropy (uniform) | val loss needs / no attention | " + " | ".join(costs) +
+          " | drift of attn / block cost, last quarter (%/1000 steps) |")
+    print("|---|---:|---:|---:|---|---:|---|---:|" + "---:|" * len(costs) + "---|")
     for (mask, wd, d), runs in sorted(points.items()):
-        mech = [flat(r["mechanism"])[0] for r, _ in runs]
-        free = [r["by_class"]["no_attention"] for r, _ in runs]
+        mech = [flat(r["mechanism"])[0] for r, _, _ in runs]
+        free = [r["by_class"]["no_attention"] for r, _, _ in runs]
         out = [mean(flat(c["out_norm"])) for c in free]
         # Uniform rows over the probe's queries after the first, as src/analysis/chance.cpp counts the
         # keys a query sees (one fewer from the second query on under no_first / no_self).
@@ -168,8 +187,10 @@ def grid(folder, step=None):
         u_entropy = mean([math.log(k) for k in keys])
         there = " / ".join(spread([mean(flat(c[k])) for c in free], 2) for k in ("sink_score", "diag_score", "entropy"))
         there += f" (uniform {u_first:.2f} / {u_self:.2f} / {u_entropy:.2f})"
-        losses = f"{max(e['val_loss_needs_attn'] for _, e in runs):.1e} / {max(e['val_loss_no_attn'] for _, e in runs):.1e}"
-        cells = [spread([value[k](r) for r, _ in runs], 2) for k in costs]
+        losses = f"{max(e['val_loss_needs_attn'] for _, e, _ in runs):.1e} / {max(e['val_loss_no_attn'] for _, e, _ in runs):.1e}"
+        cells = [spread([value[k](r) for r, _, _ in runs], 2) for k in costs]
+        drifts = [dr for _, _, dr in runs if dr is not None]
+        cells.append(" / ".join(spread([dr[i] for dr in drifts], 1) for i in range(2)) if drifts else "—")
         print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {there} | {losses} | " + " | ".join(cells) + " |")
     print("\nLog-log slope of the mean cost against d (least squares over the widths present):\n")
     print("| mask | weight decay | widths | " + " | ".join(costs) + " |")
@@ -181,7 +202,7 @@ def grid(folder, step=None):
         cells = []
         for k in costs:
             xs = [math.log(d) for d in ds]
-            ys = [math.log(mean([value[k](r) for r, _ in points[(mask, wd, d)]])) for d in ds]
+            ys = [math.log(mean([value[k](r) for r, _, _ in points[(mask, wd, d)]])) for d in ds]
             mx, my = mean(xs), mean(ys)
             cells.append(f"{sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs):+.2f}")
         print(f"| {mask} | {wd} | {', '.join(map(str, ds))} | " + " | ".join(cells) + " |")

@@ -35,10 +35,15 @@ struct ProbeShape {
   ops::KeyMask mask = ops::KeyMask::causal;
 };
 
+// A log y axis for values that span orders of magnitude over training (weight costs fall from
+// their initial size by 10-100x), so that whether they have stopped moving can be read off.
+enum class Axis { linear, log };
+
 struct PlotSpec {
   std::string_view file;   // compare's file stem (per_eps fields: <file>_eps<e>)
   std::string_view title;  // above the plot
   std::string_view ylabel;
+  Axis y = Axis::linear;   // compare draws a log axis only when every value is positive
 };
 
 struct Field {

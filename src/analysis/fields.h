@@ -253,7 +253,7 @@ inline constexpr Field cost_qk{
     .doc = "factor cost C_QK = ‖W_Q^h‖_F² + ‖W_K^h‖_F²; under grouped-query attention W_K^h is the slice of head h's kv head, "
            "counted in the cost of every head of its group",
     .csv = "cost_qk",
-    .plot = {"cost_qk", "Representation cost of W_QK: ||W_Q||_F^2 + ||W_K||_F^2 per head (mean over heads)", "C_QK"},
+    .plot = {"cost_qk", "Representation cost of W_QK: ||W_Q||_F^2 + ||W_K||_F^2 per head (mean over heads)", "C_QK", Axis::log},
     .summary = "C_QK"};
 inline constexpr Field cost_ov{
     .key = "cost_ov",
@@ -261,7 +261,7 @@ inline constexpr Field cost_ov{
     .unit = "sum of squares",
     .doc = "factor cost C_OV = ‖W_V^h‖_F² + ‖W_O^h‖_F²; W_V^h as W_K^h in cost_qk",
     .csv = "cost_ov",
-    .plot = {"cost_ov", "Representation cost of W_OV: ||W_V||_F^2 + ||W_O||_F^2 per head (mean over heads)", "C_OV"},
+    .plot = {"cost_ov", "Representation cost of W_OV: ||W_V||_F^2 + ||W_O||_F^2 per head (mean over heads)", "C_OV", Axis::log},
     .summary = "C_OV"};
 inline constexpr Field block_cost{
     .key = "block_cost",
@@ -269,7 +269,7 @@ inline constexpr Field block_cost{
     .unit = "sum of squares",
     .doc = "Σ‖θ‖_F² over the block's attention and MLP parameters",
     .csv = "block_cost",
-    .plot = {"cost_block", "Frobenius-squared cost of a block's attention + MLP weights (mean over blocks)", "sum of ||W||_F^2"},
+    .plot = {"cost_block", "Frobenius-squared cost of a block's attention + MLP weights (mean over blocks)", "sum of ||W||_F^2", Axis::log},
     .summary = "block cost"};
 
 }  // namespace sinklab::analysis::fields

@@ -29,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace fields = analysis::fields;
 using json = nlohmann::json;
+using analysis::Axis;
 using analysis::Field;
 using analysis::Layout;
 using Value = std::function<std::optional<double>(const json& record)>;
@@ -185,10 +186,14 @@ CompareResult compare(const CompareOptions& opt) {
   const fs::path& out = result.out;
   const Context c{runs, opt.x};
   PlotStyle style{.xlabel = c.x_label(), .width = opt.width, .height = opt.height};
-  auto plot = [&](const std::string& name, const std::string& title, const std::string& ylabel, const std::vector<Series>& s) {
+  auto plot = [&](const std::string& name, const std::string& title, const std::string& ylabel, const std::vector<Series>& s,
+                  Axis y = Axis::linear) {
     if (s.empty()) return;  // no run has the field (registers, gates, query classes, ...)
     style.title = title;
     style.ylabel = ylabel;
+    style.log_y = y == Axis::log && std::ranges::all_of(s, [](const Series& one) {
+                    return std::ranges::all_of(one.points, [](const Band& b) { return b.min > 0; });
+                  });
     line_plot(out, name, s, style);
     result.files.push_back(name + ".png");
   };
@@ -206,9 +211,9 @@ CompareResult compare(const CompareOptions& opt) {
       style.reference_label = probe ? uniform_label(*probe) : "";
       if (per_eps)
         plot(fmt::format("{}_eps{}", f->plot.file, e), fmt::format("{} (ε = {})", f->plot.title, e),
-             fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)));
+             fmt::format("{} (ε = {})", f->plot.ylabel, e), series(c, summary_of(*f, e)), f->plot.y);
       else
-        plot(std::string(f->plot.file), std::string(f->plot.title), std::string(f->plot.ylabel), series(c, summary_of(*f)));
+        plot(std::string(f->plot.file), std::string(f->plot.title), std::string(f->plot.ylabel), series(c, summary_of(*f)), f->plot.y);
     }
   }
   style.reference.reset();

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -97,12 +98,17 @@ void line_plot(const fs::path& dir, const std::string& name, const std::vector<S
       quoted(style.title), quoted(style.xlabel), quoted(style.ylabel),
       std::string(style.log_x ? "set logscale x 2\n" : "") + (style.log_y ? "set logscale y\n" : ""));
   std::vector<std::string> parts;
+  // gnuplot has 8 line colours: each further round of 8 series gets its own dash and marker, so a
+  // 3 x 4 ablation's curves stay apart.
+  constexpr std::array<int, 5> markers{7, 5, 9, 11, 13};  // filled circle, square, triangles, diamond
   for (std::size_t i = 0; i < series.size(); ++i) {
     const std::string sel = fmt::format("(column(1)=={} ? ", i);
+    const std::size_t round = i / 8 % markers.size();
     parts.push_back(fmt::format("{} using 3:{}column(5) : NaN):{}column(6) : NaN) with filledcurves lc {} notitle",
                                 quoted(name + ".csv"), sel, sel, i + 1));
-    parts.push_back(fmt::format("{} using 3:{}column(4) : NaN) with linespoints lw 2 pt 7 ps 0.5 lc {} title {}", quoted(name + ".csv"),
-                                sel, i + 1, quoted(series[i].variant)));
+    parts.push_back(fmt::format("{} using 3:{}column(4) : NaN) with linespoints lw 2 dt {} pt {} ps {} lc {} title {}",
+                                quoted(name + ".csv"), sel, round + 1, markers[round], round ? 0.8 : 0.5, i + 1,
+                                quoted(series[i].variant)));
   }
   if (!series.empty() && !series.front().points.empty())
     for (std::size_t i = 0; i < style.power_laws.size(); ++i) {

@@ -218,6 +218,10 @@ TEST_F(Compare, FinalValuesAgainstAGridKey) {
     EXPECT_EQ(rows[row], fmt::format("0,all runs,{},{},{},{},2", d, (a + b) / 2, std::min(a, b), std::max(a, b)));
   }
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("logscale x"), std::string::npos);
+  // Over training, the costs (which fall by orders of magnitude) get a log y axis, the rest not.
+  EXPECT_NE(read_file(dir / "cmp" / "cost_attention.gp").find("set logscale y"), std::string::npos);
+  EXPECT_NE(read_file(dir / "cmp" / "nuclear_qk.gp").find("set logscale y"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "cmp" / "diagonal_score.gp").find("logscale"), std::string::npos);
   EXPECT_NE(read_file(dir / "cmp" / "cost_block_vs_d_model.gp").find("slope +0.5"), std::string::npos);
   EXPECT_NE(run("compare width --against model.norm --out " + (dir / "cmp2").string()).output.find("not a number"), std::string::npos);
   EXPECT_NE(run("compare width --slopes 0.5 --out " + (dir / "cmp4").string()).output.find("--slopes requires --against"),

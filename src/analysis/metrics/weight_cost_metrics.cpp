@@ -17,16 +17,16 @@ constexpr Field frob_qk{.key = "frob_qk", .layout = Layout::per_head, .unit = "n
 constexpr Field frob_ov{.key = "frob_ov", .layout = Layout::per_head, .unit = "norm", .doc = "‖W_OV‖_F with W_OV = W_V^h W_O^h"};
 constexpr Field nuc_qk{.key = "nuc_qk", .layout = Layout::per_head, .unit = "norm",
                        .doc = "‖W_QK‖_*, via the SVD of the d_head × d_head product R_a R_bᵀ after QR of both factors",
-                       .plot = {"nuclear_qk", "Nuclear norm of W_QK = W_Q W_K^T per head (mean over heads)", "||W_QK||_*"}};
+                       .plot = {"nuclear_qk", "Nuclear norm of W_QK = W_Q W_K^T per head (mean over heads)", "||W_QK||_*", Axis::log}};
 constexpr Field nuc_ov{.key = "nuc_ov", .layout = Layout::per_head, .unit = "norm", .doc = "‖W_OV‖_*",
-                       .plot = {"nuclear_ov", "Nuclear norm of W_OV = W_V W_O per head (mean over heads)", "||W_OV||_*"}};
+                       .plot = {"nuclear_ov", "Nuclear norm of W_OV = W_V W_O per head (mean over heads)", "||W_OV||_*", Axis::log}};
 constexpr Field ratio_qk{.key = "ratio_qk", .layout = Layout::per_head, .unit = "ratio",
                          .doc = "C_QK / (2‖W_QK‖_*) ≥ 1: how far the factors are from the cheapest factorisation of their product"};
 constexpr Field ratio_ov{.key = "ratio_ov", .layout = Layout::per_head, .unit = "ratio", .doc = "C_OV / (2‖W_OV‖_*)"};
 constexpr Field attn_cost{.key = "attn_cost", .layout = Layout::per_layer, .unit = "sum of squares",
                           .doc = "Σ‖θ‖_F² over the block's attention parameters (blocks.l.attn.*)",
                           .plot = {"cost_attention", "Frobenius-squared cost of a block's attention weights (mean over blocks)",
-                                   "sum of ||W||_F^2 (attention)"}};
+                                   "sum of ||W||_F^2 (attention)", Axis::log}};
 constexpr Field mlp_cost{.key = "mlp_cost", .layout = Layout::per_layer, .unit = "sum of squares",
                          .doc = "Σ‖θ‖_F² over the block's MLP parameters (blocks.l.mlp.*)"};
 constexpr Field model_cost{.key = "model_cost", .layout = Layout::scalar, .unit = "sum of squares",
