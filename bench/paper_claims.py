@@ -3,30 +3,36 @@
 
   /usr/bin/python3 bench/paper_claims.py text RUN...   # natural-text runs, after `sinklab analyze RUN`
                                                        # and `sinklab intervene RUN ...` on each
-  /usr/bin/python3 bench/paper_claims.py grid DIR [--step N]  # the cost-vs-width ablation folder
+  /usr/bin/python3 bench/paper_claims.py grid DIR [--step N] [--median-of K]  # a cost-vs-width ablation folder
 
 `text` reads each run's newest analyze/step_N.json and intervene/step_N.json and prints, as mean
 [min-max] over the runs (seeds): the BOS-alignment quantiles per site (claim 1), the smoothing
 decomposition (claim 2), the output norms on sink queries (claim 3), the head classes after the
 sink-event condition (seed 004) and the interventions. `grid` reads the last analysis of every
-run of the ablation (with --step N, its analysis at step N) and prints, per condition (mask),
+run of the ablation (with --step N, its analysis at step N; with --median-of K, each cost is the
+median of the run's last K analyses up to there, which a single loss spike cannot move) and prints, per condition (mask),
 weight decay and width, the costs, the mechanism the head uses on the queries that need no
 attention, its output norm there, their attention to the first position and to themselves and its
-entropy (beside the uniform rows' levels), the validation losses, and how fast the attention and
-block costs still moved over the run's last quarter (% per 1000 steps; near 0 once converged);
+entropy (beside the uniform rows' levels), the validation losses, and how the attention and block
+costs still moved over the run's second half (the exponent k of cost ~ step^k; 0 once converged);
 then the log-log slope of each cost against d per condition and decay.
 """
+import argparse
 import glob
 import json
 import math
 import os
-import sys
 
 import yaml
 
 
 def mean(x):
     return sum(x) / len(x)
+
+
+def median(x):
+    x = sorted(x)
+    return (x[(len(x) - 1) // 2] + x[len(x) // 2]) / 2
 
 
 def spread(values, digits=3):
@@ -128,23 +134,24 @@ def text(runs):
 
 
 def drift(history):
-    """Whether the costs have stopped moving: the least-squares slope of log(cost) against the step
-    over the analyses of the run's last quarter, as % per 1000 steps, for the attention and the
-    block cost (None with fewer than 3 analyses there)."""
+    """Whether the costs have stopped moving: the exponent k of cost ~ step^k fitted (least squares
+    on log-log axes) to the analyses of the run's second half, for the attention and the block
+    cost; 0 once converged. A rate per 1000 steps would not tell: a cost falling as a power law
+    loses ever less per 1000 steps without ever settling. None with fewer than 3 analyses there."""
     end = history[-1]["step"]
-    window = [r for r in history if r["step"] >= 0.75 * end]
+    window = [r for r in history if r["step"] >= 0.5 * end and r["step"] > 0]
     if len(window) < 3:
         return None
     out = []
     for k in ("attn_cost", "block_cost"):
-        xs = [r["step"] / 1000 for r in window]
+        xs = [math.log(r["step"]) for r in window]
         ys = [math.log(max(mean(r[k]), 1e-12)) for r in window]
         mx, my = mean(xs), mean(ys)
-        out.append(100 * (math.exp(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)) - 1))
+        out.append(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs))
     return out
 
 
-def grid(folder, step=None):
+def grid(folder, step=None, median_of=1):
     points = {}
     for run in sorted(glob.glob(os.path.join(folder, "*", "analysis.jsonl"))):
         d = os.path.dirname(run)
@@ -158,29 +165,36 @@ def grid(folder, step=None):
         with open(os.path.join(d, "metrics.jsonl")) as f:
             evals = [m for m in (json.loads(line) for line in f if line.strip()) if "val_loss" in m and m["step"] <= at]
         key = (c["model"]["attention"]["mask"], c["optim"]["weight_decay"], c["model"]["d_model"])
-        points.setdefault(key, []).append((history[-1], evals[-1], drift(history)))
+        points.setdefault(key, []).append((history[-median_of:], evals[-1], drift(history)))
     if not points:
         raise SystemExit(f"paper_claims: no runs in {folder} with an analysis at " +
                          ("their last step" if step is None else f"step {step}"))
-    costs = ["block_cost", "attn_cost", "cost_qk", "cost_ov", "nuc_qk", "nuc_ov"]
-    value = {
+    costs = ["block_cost", "attn_cost", "norm_cost", "cost_qk", "cost_ov", "nuc_qk", "nuc_ov"]
+    one = {
         "block_cost": lambda r: mean(r["block_cost"]), "attn_cost": lambda r: mean(r["attn_cost"]),
         "cost_qk": lambda r: mean(flat(r["cost_qk"])), "cost_ov": lambda r: mean(flat(r["cost_ov"])),
         "nuc_qk": lambda r: mean(flat(r["nuc_qk"])), "nuc_ov": lambda r: mean(flat(r["nuc_ov"])),
+        "norm_cost": lambda r: mean(r["norm_cost"]) if "norm_cost" in r else None,  # recorded since 2026-12-07
     }
+
+    def of(f, window):
+        values = [f(r) for r in window]
+        return None if None in values else median(values)
+    value = {k: (lambda window, f=f: of(f, window)) for k, f in one.items()}
     print(f"{folder}: " + ("final analysis of each finished run" if step is None else f"analysis at step {step}") +
+          ("" if median_of == 1 else f", costs the median of each run's last {median_of} analyses") +
           "; mean [min–max] over seeds\n")
     print("| mask | weight decay | d | runs | mechanism (no-attention queries) | ‖u‖ there | attention there: first / self / "
           "entropy (uniform) | val loss needs / no attention | " + " | ".join(costs) +
-          " | drift of attn / block cost, last quarter (%/1000 steps) |")
+          " | k of cost ~ step^k, second half: attn / block |")
     print("|---|---:|---:|---:|---|---:|---|---:|" + "---:|" * len(costs) + "---|")
     for (mask, wd, d), runs in sorted(points.items()):
-        mech = [flat(r["mechanism"])[0] for r, _, _ in runs]
-        free = [r["by_class"]["no_attention"] for r, _, _ in runs]
+        mech = [flat(w[-1]["mechanism"])[0] for w, _, _ in runs]
+        free = [w[-1]["by_class"]["no_attention"] for w, _, _ in runs]
         out = [mean(flat(c["out_norm"])) for c in free]
         # Uniform rows over the probe's queries after the first, as src/analysis/chance.cpp counts the
         # keys a query sees (one fewer from the second query on under no_first / no_self).
-        n, first = runs[0][0]["probe_positions"], runs[0][0]["first_position"]
+        n, first = runs[0][0][-1]["probe_positions"], runs[0][0][-1]["first_position"]
         keys = [i + 1 - (mask != "causal") for i in range(first + 1, n)]
         u_first = 0 if mask == "no_first" else mean([1 / k for k in keys])
         u_self = 0 if mask == "no_self" else mean([1 / k for k in keys])
@@ -190,7 +204,7 @@ def grid(folder, step=None):
         losses = f"{max(e['val_loss_needs_attn'] for _, e, _ in runs):.1e} / {max(e['val_loss_no_attn'] for _, e, _ in runs):.1e}"
         cells = [spread([value[k](r) for r, _, _ in runs], 2) for k in costs]
         drifts = [dr for _, _, dr in runs if dr is not None]
-        cells.append(" / ".join(spread([dr[i] for dr in drifts], 1) for i in range(2)) if drifts else "—")
+        cells.append(" / ".join(spread([dr[i] for dr in drifts], 2) for i in range(2)) if drifts else "—")
         print(f"| {mask} | {wd} | {d} | {len(runs)} | {', '.join(sorted(set(mech)))} ({len(mech)}) | {spread(out, 2)} | {there} | {losses} | " + " | ".join(cells) + " |")
     print("\nLog-log slope of the mean cost against d (least squares over the widths present):\n")
     print("| mask | weight decay | widths | " + " | ".join(costs) + " |")
@@ -201,21 +215,36 @@ def grid(folder, step=None):
             continue
         cells = []
         for k in costs:
+            per_d = [[value[k](r) for r, _, _ in points[(mask, wd, d)]] for d in ds]
+            if any(v is None for vs in per_d for v in vs):
+                cells.append("—")
+                continue
             xs = [math.log(d) for d in ds]
-            ys = [math.log(mean([value[k](r) for r, _, _ in points[(mask, wd, d)]])) for d in ds]
+            ys = [math.log(mean(vs)) for vs in per_d]
             mx, my = mean(xs), mean(ys)
             cells.append(f"{sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs):+.2f}")
         print(f"| {mask} | {wd} | {', '.join(map(str, ds))} | " + " | ".join(cells) + " |")
 
 
+def positive(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return n
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("text", "grid"):
-        raise SystemExit(__doc__)
-    if sys.argv[1] == "text":
-        text(sys.argv[2:])
-    elif len(sys.argv) == 3:
-        grid(sys.argv[2])
-    elif len(sys.argv) == 5 and sys.argv[3] == "--step" and sys.argv[4].isdigit():
-        grid(sys.argv[2], int(sys.argv[4]))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_text = commands.add_parser("text", help="natural-text runs")
+    p_text.add_argument("runs", nargs="+")
+    p_grid = commands.add_parser("grid", help="a cost-vs-width ablation folder")
+    p_grid.add_argument("folder")
+    p_grid.add_argument("--step", type=int, help="the analysis at this step (default: each run's last step)")
+    p_grid.add_argument("--median-of", type=positive, default=1, metavar="K",
+                        help="each cost as the median of the run's last K analyses (default 1)")
+    args = parser.parse_args()
+    if args.command == "text":
+        text(args.runs)
     else:
-        raise SystemExit(__doc__)
+        grid(args.folder, args.step, args.median_of)

@@ -29,6 +29,12 @@ constexpr Field attn_cost{.key = "attn_cost", .layout = Layout::per_layer, .unit
                                    "sum of ||W||_F^2 (attention)", Axis::log}};
 constexpr Field mlp_cost{.key = "mlp_cost", .layout = Layout::per_layer, .unit = "sum of squares",
                          .doc = "Σ‖θ‖_F² over the block's MLP parameters (blocks.l.mlp.*)"};
+// Decay on matrices only leaves the norms' gains free: a gain scaled by c and the matrices it
+// feeds by 1/c compute the same function for a smaller matrix cost, so under that policy the
+// attention cost can fall without end while this grows (docs/paper.md).
+constexpr Field norm_cost{.key = "norm_cost", .layout = Layout::per_layer, .unit = "sum of squares",
+                          .doc = "Σ‖θ‖_F² over the block's other parameters: the gains (and biases) of its norms",
+                          .plot = {"cost_norm", "Squared norm of a block's norm gains (mean over blocks)", "sum of ||g||^2 (norms)", Axis::log}};
 constexpr Field model_cost{.key = "model_cost", .layout = Layout::scalar, .unit = "sum of squares",
                            .doc = "Σ‖θ‖_F² over every parameter", .csv = "model_cost"};
 
@@ -42,12 +48,13 @@ class WeightCosts : public Metric {
  public:
   std::string_view name() const override { return "weight costs"; }
   std::vector<const Field*> fields() const override {
-    return {&cost_qk, &cost_ov, &frob_qk, &frob_ov, &nuc_qk, &nuc_ov, &ratio_qk, &ratio_ov, &attn_cost, &mlp_cost, &block_cost, &model_cost};
+    return {&cost_qk,  &cost_ov,  &frob_qk,  &frob_ov,   &nuc_qk,     &nuc_ov,
+            &ratio_qk, &ratio_ov, &attn_cost, &mlp_cost, &norm_cost, &block_cost, &model_cost};
   }
 
   void compute(const ProbePass& p, Record& record) const override {
     const auto L = static_cast<std::size_t>(p.L);
-    std::vector<double> attn(L, 0.0), mlp(L, 0.0), block(L, 0.0);
+    std::vector<double> attn(L, 0.0), mlp(L, 0.0), norms(L, 0.0), block(L, 0.0);
     double model = 0;
     for (const auto& [name, param] : p.params()) {
       const double sq = squared_norm(param);
@@ -55,7 +62,8 @@ class WeightCosts : public Metric {
       for (std::int64_t l = 0; l < p.L; ++l) {
         const std::string b = "blocks." + std::to_string(l) + ".";
         if (name.starts_with(b + "attn.")) attn[l] += sq;
-        if (name.starts_with(b + "mlp.")) mlp[l] += sq;
+        else if (name.starts_with(b + "mlp.")) mlp[l] += sq;
+        else if (name.starts_with(b)) norms[l] += sq;
       }
     }
     Grid c_qk = grid(p.L, p.H), c_ov = grid(p.L, p.H), f_qk = grid(p.L, p.H), f_ov = grid(p.L, p.H), n_qk = grid(p.L, p.H),
@@ -87,6 +95,7 @@ class WeightCosts : public Metric {
     record.set(ratio_ov, r_ov);
     record.set(attn_cost, attn);
     record.set(mlp_cost, mlp);
+    record.set(norm_cost, norms);
     record.set(block_cost, block);
     record.set(model_cost, model);
   }
