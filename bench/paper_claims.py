@@ -22,17 +22,13 @@ import glob
 import json
 import math
 import os
+from statistics import median
 
 import yaml
 
 
 def mean(x):
     return sum(x) / len(x)
-
-
-def median(x):
-    x = sorted(x)
-    return (x[(len(x) - 1) // 2] + x[len(x) // 2]) / 2
 
 
 def spread(values, digits=3):
